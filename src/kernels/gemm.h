@@ -1,0 +1,35 @@
+// GEMM: C[M x N] = A[M x K] * B[K x N] (or C += when accumulate), row-major.
+// op(A) is A or A^T, op(B) is B or B^T, as flagged; lda/ldb/ldc are the row
+// strides of the matrices as stored. Convolution (im2col) and dense layers,
+// forward and backward, all go through here.
+#pragma once
+#include <cstdint>
+
+namespace nl {
+
+class ThreadPool;
+
+struct GemmArgs {
+  bool trans_a = false;  // A is stored K x M
+  bool trans_b = false;  // B is stored N x K
+  int64_t m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  int64_t lda = 0;
+  const float* b = nullptr;
+  int64_t ldb = 0;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;  // C += op(A) op(B) instead of C = op(A) op(B)
+};
+
+// The fastest kernel this build and CPU have, split over the pool's threads
+// (pool may be null: one thread).
+void gemm_f32(const GemmArgs& args, ThreadPool* pool);
+
+// Plain loops, accumulated in double: the oracle the fast kernels are tested against.
+void gemm_f32_reference(const GemmArgs& args);
+
+// Name of the micro-kernel gemm_f32 dispatches to, e.g. "f32_gemm_4x8__wasmsimd".
+const char* gemm_f32_kernel_name();
+
+}  // namespace nl

@@ -1,0 +1,33 @@
+// ThreadPool: a fixed set of worker threads (std::thread natively, pthreads in
+// wasm) that split loops across cores. Starting threads per call gives erratic
+// speed-ups, so workers live as long as the pool.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace nl {
+
+class ThreadPool {
+ public:
+  // `threads` counts the calling thread: ThreadPool(1) runs everything inline.
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return threads_; }
+
+  // Runs fn(begin, end) over disjoint chunks covering [0, n), using every
+  // thread, and returns when all chunks are done. Chunk boundaries depend only
+  // on n and the thread count, so results are deterministic for a given pool
+  // size. Not reentrant: fn must not call parallel_for on the same pool.
+  void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int threads_ = 1;
+};
+
+}  // namespace nl

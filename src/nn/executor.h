@@ -1,0 +1,53 @@
+// Executor: runs a Graph forward, keeping every node's value, and backward from
+// any node's gradient, down to any node (or the input), optionally computing
+// parameter gradients. Feature visualization seeds the gradient at one channel
+// of one layer and wants only the input's gradient; training seeds it at the
+// loss and wants the parameters'.
+#pragma once
+#include <vector>
+
+#include "nn/graph.h"
+
+namespace nl {
+
+struct BackwardRequest {
+  int from = -1;                  // node whose gradient is seeded
+  const Tensor* seed = nullptr;   // d(objective)/d(value(from)), same shape as value(from)
+  int stop_at = -1;               // the deepest node whose gradient is wanted (-1: the input)
+  bool want_param_grads = false;  // accumulate into every Param::grad upstream of `from`
+};
+
+class Executor {
+ public:
+  explicit Executor(Graph* graph, ThreadPool* pool = nullptr);
+
+  // Computes every node's value for this input (shape: the graph input's with any batch size).
+  Status forward(const Tensor& input, bool training = false, uint64_t seed = 0);
+  // Same, stopping after node `last` (values of later nodes are left stale).
+  Status forward_until(const Tensor& input, int last, bool training = false, uint64_t seed = 0);
+
+  // Propagates the seed gradient back. Afterwards grad(i) holds d(objective)/d(value(i))
+  // for every node between stop_at and from; parameter gradients accumulate (+=)
+  // when asked, so zero them first (Op::zero_param_grads) for a fresh step.
+  Status backward(const BackwardRequest& request);
+
+  const Tensor& value(int node) const { return values_[static_cast<size_t>(node)]; }
+  const Tensor& grad(int node) const { return grads_[static_cast<size_t>(node)]; }
+  bool has_grad(int node) const { return has_grad_[static_cast<size_t>(node)] != 0; }
+
+  Graph& graph() { return *graph_; }
+  ThreadPool* pool() const { return pool_; }
+
+ private:
+  Graph* graph_;
+  ThreadPool* pool_;
+  bool training_ = false;
+  uint64_t seed_ = 0;
+  int computed_until_ = -1;
+  std::vector<Shape> shapes_;
+  std::vector<Tensor> values_;
+  std::vector<Tensor> grads_;
+  std::vector<char> has_grad_;
+};
+
+}  // namespace nl
