@@ -105,6 +105,9 @@ Result<FocusMap> occlusion(Executor& ex, const Tensor& image, int class_index, c
   std::vector<int64_t> ys, xs;
   for (int64_t y = 0; y + o.patch <= h || ys.empty(); y += o.stride) ys.push_back(std::min<int64_t>(y, std::max<int64_t>(0, h - o.patch)));
   for (int64_t x = 0; x + o.patch <= w || xs.empty(); x += o.stride) xs.push_back(std::min<int64_t>(x, std::max<int64_t>(0, w - o.patch)));
+  // The last patch of a row or column sits flush with the border, so every pixel is covered.
+  if (h >= o.patch && ys.back() != h - o.patch) ys.push_back(h - o.patch);
+  if (w >= o.patch && xs.back() != w - o.patch) xs.push_back(w - o.patch);
   // All occluded copies of the image, run in batches.
   std::vector<std::pair<int64_t, int64_t>> patches;
   for (int64_t y : ys)
