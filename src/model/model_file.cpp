@@ -123,12 +123,13 @@ Status read_nodes(const json* nodes, const std::string& source, uint64_t weight_
     }
     static const json kNoSettings = json::object();
     JsonFields settings_fields(settings ? *settings : kNoSettings, where + " settings");
-    auto op = codec->create(settings_fields, input_shapes);
+    auto op = codec->create(settings_fields, OpCreateContext{input_shapes, weight_floats - param_floats});
     if (!op.ok()) {
       const std::string& m = op.status().message();
       // Settings errors already name the node; errors from create() do not.
       return Status::Error(m.rfind(source, 0) == 0 ? m : where + ": " + m);
     }
+    // A backstop for codecs that cannot count ahead.
     for (const Param& p : op.value()->params()) param_floats += static_cast<uint64_t>(p.value->elements());
     if (param_floats > weight_floats)
       return Status::Error(where + " brings the parameter count to " + std::to_string(param_floats) +

@@ -21,6 +21,14 @@ std::optional<int64_t> last_axis(std::span<const Shape> inputs, int rank) {
   return inputs[0][rank - 1];
 }
 
+// Refuses an op whose parameters the weights file cannot back (before allocating them).
+Status check_budget(const JsonFields& settings, double params, uint64_t budget) {
+  if (params <= static_cast<double>(budget)) return Status::Ok();
+  return Status::Error(settings.where() + ": needs " + std::to_string(static_cast<unsigned long long>(params)) +
+                       " parameters but the weights file holds only " + std::to_string(budget) +
+                       " more floats");
+}
+
 template <typename T>
 Result<std::unique_ptr<Op>> as_op(Result<std::unique_ptr<T>> made) {
   if (!made.ok()) return made.status();
@@ -28,9 +36,9 @@ Result<std::unique_ptr<Op>> as_op(Result<std::unique_ptr<T>> made) {
 }
 
 // ---- Conv2D --------------------------------------------------------------------
-Result<std::unique_ptr<Op>> create_conv2d(JsonFields& s, std::span<const Shape> inputs) {
+Result<std::unique_ptr<Op>> create_conv2d(JsonFields& s, const OpCreateContext& context) {
   Conv2DParams p;
-  p.in_channels = s.integer("in_channels", 1, kMaxChannels, last_axis(inputs, 4));
+  p.in_channels = s.integer("in_channels", 1, kMaxChannels, last_axis(context.input_shapes, 4));
   p.out_channels = s.integer("out_channels", 1, kMaxChannels);
   const auto kernel = s.pair("kernel", 1, kMaxExtent);
   const auto stride = s.pair("stride", 1, kMaxExtent, 1);
@@ -44,6 +52,10 @@ Result<std::unique_ptr<Op>> create_conv2d(JsonFields& s, std::span<const Shape> 
   p.dilation_h = static_cast<int>(dilation[0]), p.dilation_w = static_cast<int>(dilation[1]);
   p.pad_top = static_cast<int>(padding[0]), p.pad_left = static_cast<int>(padding[1]);
   p.pad_bottom = static_cast<int>(padding[2]), p.pad_right = static_cast<int>(padding[3]);
+  const double params = static_cast<double>(p.out_channels) * static_cast<double>(kernel[0] * kernel[1]) *
+                            static_cast<double>(p.in_channels / p.groups) +
+                        (p.has_bias ? static_cast<double>(p.out_channels) : 0.0);
+  NL_RETURN_IF_ERROR(check_budget(s, params, context.param_budget));
   return as_op(Conv2D::create(p));
 }
 
@@ -62,11 +74,13 @@ ordered_json save_conv2d(const Op& op) {
 }
 
 // ---- Dense ---------------------------------------------------------------------
-Result<std::unique_ptr<Op>> create_dense(JsonFields& s, std::span<const Shape> inputs) {
-  const int64_t in = s.integer("in_features", 1, kMaxChannels, last_axis(inputs, 2));
+Result<std::unique_ptr<Op>> create_dense(JsonFields& s, const OpCreateContext& context) {
+  const int64_t in = s.integer("in_features", 1, kMaxChannels, last_axis(context.input_shapes, 2));
   const int64_t out = s.integer("out_features", 1, kMaxChannels);
   const bool bias = s.boolean("bias", true);
   NL_RETURN_IF_ERROR(s.finish());
+  const double params = static_cast<double>(in) * static_cast<double>(out) + (bias ? static_cast<double>(out) : 0.0);
+  NL_RETURN_IF_ERROR(check_budget(s, params, context.param_budget));
   return as_op(Dense::create(in, out, bias));
 }
 
