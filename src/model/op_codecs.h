@@ -29,6 +29,9 @@ struct OpCodec {
   // Writes every setting explicitly (so saved files never depend on defaults);
   // JSON null when `op` is not of the codec's class.
   nlohmann::ordered_json (*save)(const Op& op);
+  // Checks loaded parameter values beyond finiteness (e.g. BatchNorm's running
+  // variance >= 0); null when there is nothing to check.
+  Status (*check_weights)(const Op& op) = nullptr;
 };
 
 // The codec for `type`, or null.
