@@ -56,6 +56,16 @@ TEST_CASE("agglomerative merges, leaf order and maxclust cuts equal SciPy's", "[
       CHECK(z[r * 4 + 3] == c.z[r * 4 + 3]);
     }
 
+    if (c.points) {  // threads split the distance computation only: same merges
+      nl::ThreadPool pool(2);
+      nl::Result<Dendrogram> threaded = nl::agglomerative_clustering(
+          {std::span<const float>(c.points, static_cast<size_t>(c.n * c.d)), c.n, c.d},
+          std::string(c.metric) == "cosine" ? nl::DistanceMetric::kCosine : nl::DistanceMetric::kEuclidean,
+          linkage_named(c.method), &pool);
+      REQUIRE(threaded.ok());
+      CHECK(nl::linkage_matrix(threaded.value()) == z);
+    }
+
     const std::vector<int64_t> leaves = nl::dendrogram_leaf_order(dendrogram);
     CHECK(leaves == std::vector<int64_t>(c.leaves, c.leaves + c.n));
 

@@ -209,12 +209,23 @@ Result<Dendrogram> agglomerative_clustering(const FeatureRows& points, DistanceM
   if (linkage == Linkage::kWard && metric != DistanceMetric::kEuclidean)
     return Status::Error(std::string("agglomerative clustering: Ward linkage needs Euclidean distances, got ") +
                          distance_metric_name(metric));
-  Result<std::vector<double>> square = pairwise_distances(points, metric, pool);
-  if (!square.ok()) return square.status();
+  // Straight into the condensed form (half the memory of the square matrix).
   const int64_t n = points.rows;
+  const std::vector<double> norms = metric == DistanceMetric::kCosine ? row_norms(points) : std::vector<double>();
   std::vector<double> condensed(static_cast<size_t>(n * (n - 1) / 2));
-  for (int64_t i = 0, c = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j) condensed[c++] = square.value()[i * n + j];
+  auto fill_rows = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      if (i == n - 1) continue;
+      double* out = condensed.data() + condensed_index(n, i, i + 1);
+      for (int64_t j = i + 1; j < n; ++j)
+        *out++ = metric == DistanceMetric::kEuclidean
+                     ? std::sqrt(squared_euclidean_distance(points.row(i), points.row(j), points.cols))
+                     : cosine_distance_from_dot(dot_product(points.row(i), points.row(j), points.cols), norms[i],
+                                                norms[j]);
+    }
+  };
+  if (pool) pool->parallel_for(n, fill_rows);
+  else fill_rows(0, n);
   return cluster_condensed(std::move(condensed), n, linkage);
 }
 
