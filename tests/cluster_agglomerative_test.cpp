@@ -131,6 +131,12 @@ TEST_CASE("agglomerative clustering rejects invalid input with a clear error", "
   CHECK_THAT(from({1, 1, 1, 0}, 2), Catch::Contains("diagonal entry (0, 0)"));
   CHECK_THAT(from({}, 0), Catch::Contains("at least one item"));
 
+  const std::vector<float> many(nl::kMaxAgglomerativeItems + 1, 1.0f);
+  nl::Result<Dendrogram> too_many = nl::agglomerative_clustering(
+      {many, nl::kMaxAgglomerativeItems + 1, 1}, nl::DistanceMetric::kEuclidean, Linkage::kAverage);
+  REQUIRE_FALSE(too_many.ok());
+  CHECK_THAT(too_many.status().message(), Catch::Contains("8193 items is more than the 8192 supported"));
+
   nl::Result<Dendrogram> ok = nl::agglomerative_clustering({v, 3, 2}, nl::DistanceMetric::kEuclidean, Linkage::kSingle);
   REQUIRE(ok.ok());
   CHECK_THAT(nl::cut_dendrogram(ok.value(), 0).status().message(), Catch::Contains("max_clusters must be >= 1, got 0"));
