@@ -1,6 +1,6 @@
 // Dense: a hand-computed case, finite differences on random sizes, plain loops
 // as the oracle for forward and every gradient (batches on both sides of the
-// GEMM / direct-loop switch at 8 rows, sizes spanning several 64-wide blocks),
+// GEMM / direct-loop switches at 4 and 8 rows, sizes spanning several 64-wide blocks),
 // thread-count independence, and validation messages.
 #include <catch2/catch.hpp>
 
@@ -156,6 +156,8 @@ TEST_CASE("dense: forward and gradients match plain loops, small and multi-block
     check_against_loops(pick(1, 12), pick(1, 40), pick(1, 40), pick(0, 1) != 0, rng, i % 2 ? &pool : nullptr);
   // Several 64-wide blocks with ragged ends, direct loops and GEMM.
   check_against_loops(1, 300, 130, true, rng, &pool);
+  check_against_loops(4, 129, 257, false, rng, &pool);
+  check_against_loops(5, 129, 257, true, rng, &pool);
   check_against_loops(8, 129, 257, false, rng, &pool);
   check_against_loops(9, 129, 257, false, rng, &pool);
   check_against_loops(130, 300, 70, true, rng, &pool);
@@ -165,7 +167,7 @@ TEST_CASE("dense: forward and gradients match plain loops, small and multi-block
 TEST_CASE("dense: results are bitwise the same for 1, 2 and 3 threads", "[dense]") {
   std::mt19937_64 rng(29);
   nl::ThreadPool two(2), three(3);
-  for (int64_t n : {1, 8, 70}) {
+  for (int64_t n : {1, 4, 6, 70}) {
     INFO("N=" << n);
     auto d = make_dense(300, 270, true, rng);
     Tensor x(Shape{n, 300}), dy(Shape{n, 270}), zx(Shape{n, 300}), zw(Shape{270, 300}), zb(Shape{270});

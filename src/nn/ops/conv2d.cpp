@@ -181,6 +181,14 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   return plan;
 }
 
+// out[i] += a[i] * b[i]: the innermost loop of the depthwise paths. Kept out
+// of line on purpose: V8 runs a wasm function that is already executing on its
+// baseline compiler, so hot loops must live in small functions that are
+// called often (2-7x slower otherwise, PLATFORM-NOTES.md).
+__attribute__((noinline)) void multiply_add(float* out, const float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
 // The weight transposed to [KH, KW, C] for the depthwise loops, so that the
 // innermost loop runs over contiguous channels of input, weight and output.
 std::vector<float> depthwise_taps(const Tensor& weight, int64_t channels, int64_t taps) {
@@ -224,7 +232,7 @@ void depthwise_forward(const ConvPlan& plan, const float* x, const float* w_taps
             if (iw < 0 || iw >= g.in_w) continue;
             const float* in = image + (ih * g.in_w + iw) * c;
             const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
-            for (int64_t ch = 0; ch < c; ++ch) out[ch] += in[ch] * wt[ch];
+            multiply_add(out, in, wt, c);
           }
         }
       }
@@ -313,7 +321,7 @@ void depthwise_input_grad(const ConvPlan& plan, const float* dy, const float* w_
             if (u < 0 || u % g.stride_w != 0 || u / g.stride_w >= g.out_w) continue;
             const float* grad = dy_row + (u / g.stride_w) * c;
             const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
-            for (int64_t ch = 0; ch < c; ++ch) out[ch] += grad[ch] * wt[ch];
+            multiply_add(out, grad, wt, c);
           }
         }
       }
@@ -399,7 +407,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
                                     if (iw < 0 || iw >= g.in_w) continue;
                                     const float* in = x + n * image_size + (ih * g.in_w + iw) * c;
                                     float* a = acc + (int64_t{kh} * g.kernel_w + kw) * c;
-                                    for (int64_t ch = 0; ch < c; ++ch) a[ch] += grad[ch] * in[ch];
+                                    multiply_add(a, grad, in, c);
                                   }
                                 }
                               }

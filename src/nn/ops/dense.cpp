@@ -3,8 +3,8 @@
 //   dx += dy W          [N, In]   = [N, Out] [Out, In]
 //   dW += dy^T x        [Out, In] = [Out, N] [N, In]
 //   db += column sums of dy
-// The weight gradient, and the other two for batches above kGemvMaxBatch
-// rows, go through gemm_f32 with the pool: its thread split never divides a
+// The weight gradient, and the other two for batches above a few rows, go
+// through gemm_f32 with the pool: its thread split never divides a
 // sum, so every element comes out the same whatever the thread count. For
 // smaller batches (feature visualization runs one image) y and dx are
 // matrix-vector products that a GEMM serves badly (it packs all of W for a
@@ -24,7 +24,9 @@ namespace nl {
 namespace {
 
 constexpr int64_t kMaxParams = int64_t{1} << 28;
-constexpr int64_t kGemvMaxBatch = 8;  // batches up to this size skip the GEMM (measured crossover)
+// Batches up to these sizes skip the GEMM (crossovers measured natively and in Node).
+constexpr int64_t kDirectForwardMaxBatch = 8;
+constexpr int64_t kDirectInputGradMaxBatch = 4;
 constexpr int64_t kRowBlock = 64;     // rows of W per task in the direct loops
 constexpr int64_t kInputGradSlices = 4;  // partial input-gradient sums (a fixed count, not the thread count)
 
@@ -45,10 +47,15 @@ void for_each_row_block(ThreadPool* pool, int64_t n, const std::function<void(in
              [&](int64_t b) { fn(b * kRowBlock, std::min(n, (b + 1) * kRowBlock)); });
 }
 
+// The direct loops' kernels are kept out of line on purpose: V8 keeps a wasm
+// function that is already running on its baseline compiler, so hot loops go
+// in small, often-called functions (measured: 0.7 instead of 14-27 ms for a
+// 4x4096 by 1000 layer, PLATFORM-NOTES.md).
+
 // Dot product with 16 independent partial sums, added pairwise at the end:
 // the compiler vectorizes it without reassociating, so every ISA (and wasm)
 // sums in this same order.
-float dot(const float* a, const float* b, int64_t n) {
+__attribute__((noinline)) float dot(const float* a, const float* b, int64_t n) {
   float acc[16] = {};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
@@ -57,6 +64,11 @@ float dot(const float* a, const float* b, int64_t n) {
   for (int width = 8; width >= 1; width /= 2)
     for (int j = 0; j < width; ++j) acc[j] += acc[j + width];
   return acc[0];
+}
+
+// out[i] += scale * row[i]
+__attribute__((noinline)) void add_scaled(float* out, float scale, const float* row, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] += scale * row[i];
 }
 
 }  // namespace
@@ -102,7 +114,7 @@ void Dense::forward(const OpContext& ctx, std::span<const Tensor* const> inputs,
   const float* w = weight.data();  // [Out, In]
   float* y = output.data();        // [N, Out]
   const float* b = has_bias_ ? bias.data() : nullptr;
-  if (batch <= kGemvMaxBatch) {
+  if (batch <= kDirectForwardMaxBatch) {
     for_each_row_block(ctx.pool, out_, [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o)
         for (int64_t n = 0; n < batch; ++n) y[n * out_ + o] = (b ? b[o] : 0.0f) + dot(x + n * in_, w + o * in_, in_);
@@ -131,14 +143,13 @@ void Dense::backward(const OpContext& ctx, std::span<const Tensor* const> inputs
   const Tensor& input = *inputs[0];  // [N, In]
   Tensor* input_grad = input_grads.empty() ? nullptr : input_grads[0];  // [N, In], += into
   const int64_t batch = input.shape()[0];
-  const bool small = batch <= kGemvMaxBatch;
   const float* x = input.data();
   const float* w = weight.data();        // [Out, In]
   const float* dy = output_grad.data();  // [N, Out]
 
   if (input_grad) {
     float* dx = input_grad->data();
-    if (small) {
+    if (batch <= kDirectInputGradMaxBatch) {
       // Whole rows of W weighted by dy, summed over a fixed slice of outputs
       // into a buffer per slice (rows read contiguously: splitting them by
       // columns instead is several times slower), then the slices are added
@@ -150,11 +161,7 @@ void Dense::backward(const OpContext& ctx, std::span<const Tensor* const> inputs
         acc.assign(static_cast<size_t>(batch * in_), 0.0f);
         for (int64_t o = out_ * s / slices; o < out_ * (s + 1) / slices; ++o) {
           const float* row = w + o * in_;
-          for (int64_t n = 0; n < batch; ++n) {
-            const float g = dy[n * out_ + o];
-            float* a = acc.data() + n * in_;
-            for (int64_t i = 0; i < in_; ++i) a[i] += g * row[i];
-          }
+          for (int64_t n = 0; n < batch; ++n) add_scaled(acc.data() + n * in_, dy[n * out_ + o], row, in_);
         }
       });
       for (const std::vector<float>& acc : partial)
