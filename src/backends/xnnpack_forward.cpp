@@ -1,8 +1,10 @@
 // XnnpackForward: planning (one XNNPACK operator per supported node) and
 // running. Sections:
 //   1. helpers: status names, operator ownership
-//   2. NodePlan and the planners, one per op type
-//   3. fusing ReLU into its producer
+//   2. NodePlan and the planners, one per op type: Conv2D, Dense, MaxPool2D,
+//      AvgPool2D, GlobalAvgPool, Add, and the elementwise ReLU, Clip,
+//      LeakyReLU, Sigmoid, HardSwish, Softmax
+//   3. fusing ReLU and Clip into their producer
 //   4. XnnpackForward: create, repack, forward_node, describe
 #include "backends/xnnpack_forward.h"
 
@@ -14,8 +16,15 @@
 #include <limits>
 #include <map>
 
+#include "nn/ops/add.h"
+#include "nn/ops/avg_pool2d.h"
+#include "nn/ops/clip.h"
 #include "nn/ops/conv2d.h"
 #include "nn/ops/dense.h"
+#include "nn/ops/global_avg_pool.h"
+#include "nn/ops/leaky_relu.h"
+#include "nn/ops/max_pool2d.h"
+#include "nn/ops/relu.h"
 
 namespace nl {
 
@@ -61,7 +70,9 @@ struct XnnpackForward::NodePlan {
   // Clamp fused into this operator's output (from a following ReLU); the
   // planner that supports it rebuilds the operator with these bounds.
   std::function<xnn_status(float out_min, float out_max, OperatorPtr*)> create_clamped;
-  bool fused_relu = false;
+  bool fused_clamp = false;
+  // For a ReLU or Clip folded into its producer (kCopyOfInput): its bounds.
+  float clamp_min = 0.0f, clamp_max = std::numeric_limits<float>::infinity();
 };
 
 namespace {
@@ -143,17 +154,204 @@ void plan_dense(const Node& node, const std::vector<Shape>& in_shapes, Plan* pla
         });
 }
 
+// Pooling windows that PyTorch's ceil_mode lets hang over the bottom/right edge
+// become extra bottom/right padding, which XNNPACK skips (max) or leaves out of
+// the divisor (average), just as ceil_mode does: returns that extra padding
+// along one axis so that XNNPACK's floor formula gives the node's output size.
+uint32_t ceil_mode_extra_padding(int64_t in, int64_t out, int kernel, int stride, int pad_begin, int pad_end) {
+  const int64_t needed = (out - 1) * stride + kernel - (in + pad_begin + pad_end);
+  return needed > 0 ? static_cast<uint32_t>(needed) : 0u;
+}
+
+Plan::Setup pooling_setup(xnn_status (*setup)(xnn_operator_t, size_t, size_t, size_t, const float*, float*,
+                                               pthreadpool_t)) {
+  return [setup](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+    const Shape& s = in[0]->shape();
+    return setup(op, static_cast<size_t>(s.n()), static_cast<size_t>(s.h()), static_cast<size_t>(s.w()),
+                 in[0]->data(), out.data(), pool);
+  };
+}
+
+// MaxPool2D: XNNPACK ignores padded pixels, as -infinity padding does.
+void plan_max_pool2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const Pool2DParams& p = static_cast<const MaxPool2D&>(*node.op).settings();
+  const Shape& x = in_shapes[0];
+  const uint32_t pad_bottom = static_cast<uint32_t>(p.pad_bottom) +
+      ceil_mode_extra_padding(x.h(), node.shape.h(), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
+  const uint32_t pad_right = static_cast<uint32_t>(p.pad_right) +
+      ceil_mode_extra_padding(x.w(), node.shape.w(), p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
+  const size_t channels = static_cast<size_t>(x.c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_max_pooling2d_nhwc_f32(static_cast<uint32_t>(p.pad_top), pad_right, pad_bottom,
+                                             static_cast<uint32_t>(p.pad_left), static_cast<uint32_t>(p.kernel_h),
+                                             static_cast<uint32_t>(p.kernel_w), static_cast<uint32_t>(p.stride_h),
+                                             static_cast<uint32_t>(p.stride_w), 1, 1, channels, channels, channels,
+                                             lo, hi, 0, op);
+  };
+  adopt(plan, "max_pooling2d_nhwc_f32", create, pooling_setup(xnn_setup_max_pooling2d_nhwc_f32));
+}
+
+// AvgPool2D: once there is any padding, XNNPACK divides by the in-bounds part
+// of each window. That is count_include_pad = false, and also what PyTorch does
+// with count_include_pad when there is no padding (ceil_mode's overhang is
+// never counted); count_include_pad with real padding stays built-in.
+void plan_avg_pool2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const Pool2DParams& p = static_cast<const AvgPool2D&>(*node.op).settings();
+  const bool padded = p.pad_top || p.pad_left || p.pad_bottom || p.pad_right;
+  if (padded && p.count_include_pad) {
+    plan->route = "built-in (XNNPACK does not count padding in the average)";
+    return;
+  }
+  const Shape& x = in_shapes[0];
+  const uint32_t pad_bottom = static_cast<uint32_t>(p.pad_bottom) +
+      ceil_mode_extra_padding(x.h(), node.shape.h(), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
+  const uint32_t pad_right = static_cast<uint32_t>(p.pad_right) +
+      ceil_mode_extra_padding(x.w(), node.shape.w(), p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
+  const size_t channels = static_cast<size_t>(x.c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_average_pooling2d_nhwc_f32(static_cast<uint32_t>(p.pad_top), pad_right, pad_bottom,
+                                                 static_cast<uint32_t>(p.pad_left), static_cast<uint32_t>(p.kernel_h),
+                                                 static_cast<uint32_t>(p.kernel_w), static_cast<uint32_t>(p.stride_h),
+                                                 static_cast<uint32_t>(p.stride_w), channels, channels, channels, lo,
+                                                 hi, 0, op);
+  };
+  adopt(plan, "average_pooling2d_nhwc_f32", create, pooling_setup(xnn_setup_average_pooling2d_nhwc_f32));
+}
+
+// GlobalAvgPool: [N, H, W, C] -> [N, C] is XNNPACK's NWC pooling with W = H*W.
+void plan_global_avg_pool(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t channels = static_cast<size_t>(in_shapes[0].c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, lo, hi, 0, op);
+  };
+  adopt(plan, "global_average_pooling_nwc_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+          const Shape& s = in[0]->shape();
+          return xnn_setup_global_average_pooling_nwc_f32(op, static_cast<size_t>(s.n()),
+                                                          static_cast<size_t>(s.h() * s.w()), in[0]->data(),
+                                                          out.data(), pool);
+        });
+}
+
+// Add of two same-shaped tensors (more inputs stay built-in: XNNPACK adds pairs,
+// and chaining would need a buffer per step).
+void plan_add(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  if (in_shapes.size() != 2) {
+    plan->route = "built-in (XNNPACK adds two inputs, this node has " + std::to_string(in_shapes.size()) + ")";
+    return;
+  }
+  ClampedCreate create = [](float lo, float hi, xnn_operator_t* op) { return xnn_create_add_nd_f32(lo, hi, 0, op); };
+  adopt(plan, "add_nd_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+          size_t dims[2][Shape::kMaxRank];
+          for (int k = 0; k < 2; ++k)
+            for (int d = 0; d < in[k]->shape().rank(); ++d) dims[k][d] = static_cast<size_t>(in[k]->shape()[d]);
+          return xnn_setup_add_nd_f32(op, static_cast<size_t>(in[0]->shape().rank()), dims[0],
+                                      static_cast<size_t>(in[1]->shape().rank()), dims[1], in[0]->data(),
+                                      in[1]->data(), out.data(), pool);
+        });
+}
+
+// Elementwise ops run as XNNPACK's [batch, channels] operators with channels =
+// the last dimension and batch = everything before it.
+using RowSetup = xnn_status (*)(xnn_operator_t, size_t, const float*, float*, pthreadpool_t);
+Plan::Setup row_setup(RowSetup setup) {
+  return [setup](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+    const Shape& s = in[0]->shape();
+    const int64_t channels = s[s.rank() - 1];
+    return setup(op, static_cast<size_t>(in[0]->elements() / channels), in[0]->data(), out.data(), pool);
+  };
+}
+
+size_t last_dimension(const Shape& s) { return static_cast<size_t>(s[s.rank() - 1]); }
+
+// An elementwise op whose XNNPACK operator cannot take output bounds (no fusion into it).
+void adopt_unclamped(Plan* plan, const std::string& what, std::function<xnn_status(xnn_operator_t*)> create,
+                     Plan::Setup setup) {
+  adopt(plan, what, [create](float, float, xnn_operator_t* op) { return create(op); }, std::move(setup));
+  plan->create_clamped = nullptr;
+}
+
+void plan_clamp(float lo, float hi, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "clamp_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, op); },
+                  row_setup(xnn_setup_clamp_nc_f32));
+}
+
+void plan_relu(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  plan_clamp(0.0f, kNoMax, in_shapes, plan);
+}
+
+void plan_clip(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const auto& clip = static_cast<const Clip&>(*node.op);
+  plan_clamp(clip.min_value(), clip.max_value(), in_shapes, plan);
+}
+
+void plan_leaky_relu(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const float alpha = static_cast<const LeakyReLU&>(*node.op).alpha();
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "leaky_relu_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_leaky_relu_nc_f32(c, c, c, alpha, 0, op); },
+                  row_setup(xnn_setup_leaky_relu_nc_f32));
+}
+
+void plan_sigmoid(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "sigmoid_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_sigmoid_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_sigmoid_nc_f32));
+}
+
+void plan_hard_swish(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "hardswish_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_hardswish_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_hardswish_nc_f32));
+}
+
+// Softmax over the last dimension: XNNPACK's rows are exactly that.
+void plan_softmax(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "softmax_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_softmax_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_softmax_nc_f32));
+}
+
 using Planner = void (*)(const Node&, const std::vector<Shape>&, Plan*);
 
 const std::map<std::string, Planner>& planners() {
   static const std::map<std::string, Planner> table = {
       {"Conv2D", plan_conv2d},
       {"Dense", plan_dense},
+      {"MaxPool2D", plan_max_pool2d},
+      {"AvgPool2D", plan_avg_pool2d},
+      {"GlobalAvgPool", plan_global_avg_pool},
+      {"Add", plan_add},
+      {"ReLU", plan_relu},
+      {"Clip", plan_clip},
+      {"LeakyReLU", plan_leaky_relu},
+      {"Sigmoid", plan_sigmoid},
+      {"HardSwish", plan_hard_swish},
+      {"Softmax", plan_softmax},
   };
   return table;
 }
 
-bool is_relu(const Node& node) { return node.op && node.op->type() == "ReLU"; }
+// The bounds of a ReLU or Clip node, which a producer's operator can apply.
+bool clamp_bounds(const Node& node, float* lo, float* hi) {
+  if (!node.op || node.inputs.size() != 1) return false;
+  if (node.op->type() == "ReLU") {
+    *lo = 0.0f, *hi = kNoMax;
+    return true;
+  }
+  if (node.op->type() == "Clip") {
+    const auto& clip = static_cast<const Clip&>(*node.op);
+    *lo = clip.min_value(), *hi = clip.max_value();
+    return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -206,18 +404,20 @@ Status XnnpackForward::plan_all() {
     for (int id : node.inputs) in_shapes.push_back(g.node(id).shape);
     if (!in_shapes.empty()) plan->input_shape = in_shapes[0];
 
-    // ---- 3. fusion: a ReLU over a producer that nothing else reads
-    if (options_.fuse_activations && is_relu(node) && node.inputs.size() == 1) {
+    // ---- 3. fusion: a ReLU or Clip over a producer that nothing else reads
+    float lo = 0, hi = 0;
+    if (options_.fuse_activations && clamp_bounds(node, &lo, &hi)) {
       const int producer = node.inputs[0];
       NodePlan& prev = *plans_[static_cast<size_t>(producer)];
-      if (producer != g.output() && consumers[static_cast<size_t>(producer)] == 1 &&
+      if (producer != g.output() && consumers[static_cast<size_t>(producer)] == 1 && !prev.fused_clamp &&
           prev.kind == NodePlan::Kind::kOperator && prev.create_clamped) {
         OperatorPtr clamped;
-        if (prev.create_clamped(0.0f, kNoMax, &clamped) == xnn_status_success) {
+        if (prev.create_clamped(lo, hi, &clamped) == xnn_status_success) {
           prev.op = std::move(clamped);
-          prev.fused_relu = true;
-          prev.route += " (+relu of '" + node.name + "')";
+          prev.fused_clamp = true;
+          prev.route += " (+" + node.op->type() + " of '" + node.name + "')";
           plan->kind = NodePlan::Kind::kCopyOfInput;
+          plan->clamp_min = lo, plan->clamp_max = hi;
           plan->route = "fused into '" + g.node(producer).name + "'";
           plans_[static_cast<size_t>(i)] = std::move(plan);
           continue;
@@ -244,10 +444,13 @@ bool XnnpackForward::forward_node(const OpContext& ctx, int node, std::span<cons
     case NodePlan::Kind::kDeclined:
       return false;
     case NodePlan::Kind::kCopyOfInput:
-      // The producer's operator already applied this ReLU; applying it again
-      // costs no more than a copy and stays right if the producer fell back.
+      // The producer's operator already applied this ReLU or Clip; applying it
+      // again costs no more than a copy and stays right if the producer fell back.
       if (inputs.size() != 1 || inputs[0]->elements() != output.elements()) return false;
-      for (int64_t k = 0; k < output.elements(); ++k) output[k] = std::max((*inputs[0])[k], 0.0f);
+      for (int64_t k = 0; k < output.elements(); ++k) {
+        const float v = (*inputs[0])[k];
+        output[k] = v < plan.clamp_min ? plan.clamp_min : (v > plan.clamp_max ? plan.clamp_max : v);
+      }
       return true;
     case NodePlan::Kind::kOperator:
       break;
