@@ -434,4 +434,27 @@ TEST_CASE("XNNPACK folds ReLU and Clip into their producers when asked", "[xnnpa
     CHECK(relative_difference(want, fused.value(i)).relative <= 1e-4);
   }
 }
+
+TEST_CASE("XNNPACK uses the weights packed at creation until repack()", "[xnnpack]") {
+  nl::Graph g;
+  const int id = single_op_graph(g, nl::Shape{1, 6, 6, 4}, nl::Conv2D::create(conv(4, 5, 3)));
+  std::mt19937 rng(9);
+  randomize_params(g, rng);
+  nl::Tensor x(nl::Shape{2, 6, 6, 4});
+  fill_uniform(x, rng);
+  auto backend = nl::XnnpackForward::create(g);
+  REQUIRE(backend.ok());
+  nl::Executor builtin(&g), fast(&g);
+  fast.set_forward_backend(backend.value().get());
+
+  // Training changes the weights: the packed copy is stale until repacked.
+  auto& op = static_cast<nl::Conv2D&>(*g.node(id).op);
+  for (int64_t i = 0; i < op.weight.elements(); ++i) op.weight[i] *= -2.0f;
+  REQUIRE(builtin.forward(x).ok());
+  REQUIRE(fast.forward(x).ok());
+  CHECK(relative_difference(builtin.value(id), fast.value(id)).relative > 0.5);
+  REQUIRE(backend.value()->repack().ok());
+  REQUIRE(fast.forward(x).ok());
+  CHECK(relative_difference(builtin.value(id), fast.value(id)).relative <= 1e-4);
+}
 #endif  // NL_XNNPACK
