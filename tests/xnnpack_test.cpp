@@ -457,4 +457,33 @@ TEST_CASE("XNNPACK uses the weights packed at creation until repack()", "[xnnpac
   REQUIRE(fast.forward(x).ok());
   CHECK(relative_difference(builtin.value(id), fast.value(id)).relative <= 1e-4);
 }
+
+TEST_CASE("XNNPACK follows changes of batch size and buffers between runs", "[xnnpack]") {
+  SmallNetwork net;
+  std::mt19937 rng(11);
+  randomize_params(net.g, rng);
+  nl::ThreadPool pool(2);
+  auto backend = nl::XnnpackForward::create(net.g, {.threads = 2});
+  REQUIRE(backend.ok());
+  nl::Executor builtin(&net.g, &pool), fast(&net.g, &pool);
+  fast.set_forward_backend(backend.value().get());
+  for (int64_t batch : {3, 1, 4, 4, 2}) {
+    nl::Tensor x(nl::Shape{batch, 20, 20, 3});
+    fill_uniform(x, rng);
+    REQUIRE(builtin.forward(x).ok());
+    REQUIRE(fast.forward(x).ok());
+    const int out = net.g.output();
+    INFO("batch " << batch);
+    CHECK(relative_difference(builtin.value(out), fast.value(out)).relative <= 1e-4);
+    CHECK(relative_difference(builtin.value(net.logits), fast.value(net.logits)).relative <= 1e-4);
+  }
+  // A second executor has other buffers: the same backend must rebind to them.
+  nl::Executor other(&net.g, &pool);
+  other.set_forward_backend(backend.value().get());
+  nl::Tensor x(nl::Shape{2, 20, 20, 3});
+  fill_uniform(x, rng);
+  REQUIRE(builtin.forward(x).ok());
+  REQUIRE(other.forward(x).ok());
+  CHECK(relative_difference(builtin.value(net.logits), other.value(net.logits)).relative <= 1e-4);
+}
 #endif  // NL_XNNPACK

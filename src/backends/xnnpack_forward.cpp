@@ -56,9 +56,18 @@ using OperatorPtr = std::unique_ptr<xnn_operator, OperatorDeleter>;
 
 // ---- 2. NodePlan and the planners ------------------------------------------------
 
-// How one node runs. `setup` binds the operator to this run's batch and
-// buffers (XNNPACK caches what does not change between calls, such as a
-// convolution's indirection buffer); `run` is xnn_run_operator, or a copy.
+// The buffers and batch an operator was last set up for. The executor keeps
+// its value tensors from one forward pass to the next, so setup (which may
+// rebuild a convolution's indirection buffer) runs only when this changes.
+struct SetupKey {
+  const float* inputs[2] = {nullptr, nullptr};
+  float* output = nullptr;
+  int64_t batch = -1;
+  bool operator==(const SetupKey&) const = default;
+};
+
+// How one node runs: `setup` binds the operator to this run's batch and
+// buffers, then xnn_run_operator computes; or the node copies its input.
 struct XnnpackForward::NodePlan {
   enum class Kind { kDeclined, kOperator, kCopyOfInput };
   Kind kind = Kind::kDeclined;
@@ -67,6 +76,7 @@ struct XnnpackForward::NodePlan {
   Shape input_shape;  // the shape the operator was built for (batch dimension ignored)
   using Setup = std::function<xnn_status(xnn_operator_t, std::span<const Tensor* const>, Tensor&, pthreadpool_t)>;
   Setup setup;
+  SetupKey last_setup;  // what the operator is bound to now
   // Clamp fused into this operator's output (from a following ReLU); the
   // planner that supports it rebuilds the operator with these bounds.
   std::function<xnn_status(float out_min, float out_max, OperatorPtr*)> create_clamped;
@@ -461,7 +471,15 @@ bool XnnpackForward::forward_node(const OpContext& ctx, int node, std::span<cons
   for (int d = 1; d < plan.input_shape.rank(); ++d)
     if (inputs[0]->shape()[d] != plan.input_shape[d]) return false;
   pthreadpool_t pool = static_cast<pthreadpool_t>(threadpool_);
-  if (plan.setup(plan.op.get(), inputs, output, pool) != xnn_status_success) return false;
+  SetupKey key;
+  for (size_t k = 0; k < inputs.size() && k < 2; ++k) key.inputs[k] = inputs[k]->data();
+  key.output = output.data();
+  key.batch = inputs[0]->shape()[0];
+  if (!(key == plan.last_setup)) {
+    plan.last_setup = SetupKey{};  // unknown until setup succeeds
+    if (plan.setup(plan.op.get(), inputs, output, pool) != xnn_status_success) return false;
+    plan.last_setup = key;
+  }
   if (xnn_run_operator(plan.op.get(), pool) != xnn_status_success) {
     output.zero();  // let the op start from the zeroed output it expects
     return false;
