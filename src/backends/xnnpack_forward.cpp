@@ -24,7 +24,6 @@
 #include "nn/ops/global_avg_pool.h"
 #include "nn/ops/leaky_relu.h"
 #include "nn/ops/max_pool2d.h"
-#include "nn/ops/relu.h"
 
 namespace nl {
 
