@@ -20,21 +20,12 @@ namespace {
 
 constexpr uint64_t kInitStream = 0x1A17;  // stream_seed purpose tag: weight initialisation
 
-void fill_normal(Tensor& t, double stddev, SplitMix64& rng) {
-  // Box-Muller in double; uniform draws in (0, 1] keep log() finite.
-  constexpr double kTwoPi = 6.28318530717958647692;
-  for (int64_t i = 0; i < t.elements(); i += 2) {
-    const double u1 = (static_cast<double>(rng.next() >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-    const double u2 = static_cast<double>(rng.next() >> 11) * (1.0 / 9007199254740992.0);
-    const double r = std::sqrt(-2.0 * std::log(u1)) * stddev;
-    t[i] = static_cast<float>(r * std::cos(kTwoPi * u2));
-    if (i + 1 < t.elements()) t[i + 1] = static_cast<float>(r * std::sin(kTwoPi * u2));
-  }
+void fill_normal(Tensor& t, double stddev, Rng& rng) {
+  for (int64_t i = 0; i < t.elements(); ++i) t[i] = static_cast<float>(rng.normal() * stddev);
 }
 
-void fill_uniform(Tensor& t, double bound, SplitMix64& rng) {
-  for (int64_t i = 0; i < t.elements(); ++i)
-    t[i] = static_cast<float>((2.0 * static_cast<double>(rng.next() >> 11) * (1.0 / 9007199254740992.0) - 1.0) * bound);
+void fill_uniform(Tensor& t, double bound, Rng& rng) {
+  for (int64_t i = 0; i < t.elements(); ++i) t[i] = static_cast<float>(rng.uniform(-bound, bound));
 }
 
 template <typename OpT>
@@ -69,7 +60,7 @@ Status build_architecture(const Recipe& recipe, const Shape& input, int64_t clas
 
   for (size_t index = 0; index < recipe.layers.size(); ++index) {
     const LayerSpec& l = recipe.layers[index];
-    SplitMix64 rng(stream_seed({seed, kInitStream, index}));
+    Rng rng(stream_seed({seed, kInitStream, index}));
     const Shape in = shape_of(current);
     switch (l.type) {
       case LayerSpec::Type::conv: {

@@ -18,18 +18,18 @@ Status AugmentOptions::validate(int64_t height, int64_t width) const {
   return Status::Ok();
 }
 
-AugmentDraw draw_augmentation(const AugmentOptions& o, int64_t height, int64_t width, SplitMix64& rng) {
+AugmentDraw draw_augmentation(const AugmentOptions& o, int64_t height, int64_t width, Rng& rng) {
   // Always draw every value, used or not, so that turning one option on does not
   // change the random numbers another option sees.
   AugmentDraw d;
-  d.shift_y = rng.range(-o.max_shift, o.max_shift);
-  d.shift_x = rng.range(-o.max_shift, o.max_shift);
+  d.shift_y = uniform_int(rng, -o.max_shift, o.max_shift);
+  d.shift_x = uniform_int(rng, -o.max_shift, o.max_shift);
   const bool flip_roll = (rng.next() >> 63) != 0;
   d.flip = o.horizontal_flip && flip_roll;
-  const bool erase_roll = rng.uniform() < o.erase_probability;
+  const bool erase_roll = rng.uniform() < static_cast<double>(o.erase_probability);
   d.erase = erase_roll && o.erase_size > 0;
-  d.erase_y = static_cast<int>(rng.below(static_cast<uint32_t>(height)));
-  d.erase_x = static_cast<int>(rng.below(static_cast<uint32_t>(width)));
+  d.erase_y = static_cast<int>(rng.below(static_cast<uint64_t>(height)));
+  d.erase_x = static_cast<int>(rng.below(static_cast<uint64_t>(width)));
   return d;
 }
 

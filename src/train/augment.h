@@ -38,7 +38,7 @@ struct AugmentDraw {
   bool erase = false;
   int erase_y = 0, erase_x = 0;  // centre of the erased square
 };
-AugmentDraw draw_augmentation(const AugmentOptions& options, int64_t height, int64_t width, SplitMix64& rng);
+AugmentDraw draw_augmentation(const AugmentOptions& options, int64_t height, int64_t width, Rng& rng);
 
 // dst = augmented src; both [height, width, channels], not overlapping.
 void apply_augmentation(const AugmentDraw& draw, const AugmentOptions& options, const float* src, float* dst,

@@ -13,7 +13,8 @@ namespace nl {
 
 class ConfusionMatrix {
  public:
-  explicit ConfusionMatrix(int classes = 0) : classes_(classes), counts_(static_cast<size_t>(classes) * classes, 0) {}
+  ConfusionMatrix() = default;
+  explicit ConfusionMatrix(int classes) : classes_(classes), counts_(static_cast<size_t>(classes) * classes, 0) {}
 
   int classes() const { return classes_; }
   // Ignores pairs outside [0, classes).
@@ -32,7 +33,7 @@ class ConfusionMatrix {
   std::vector<std::vector<int64_t>> rows() const;
 
  private:
-  int classes_;
+  int classes_ = 0;
   std::vector<int64_t> counts_;
 };
 

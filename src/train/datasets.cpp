@@ -43,7 +43,7 @@ Result<ImageDataset> limit_dataset(const ImageDataset& data, int64_t limit, uint
   }
   std::vector<int64_t> order(static_cast<size_t>(data.size()));
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-  SplitMix64 rng(stream_seed({seed, 0x5B5E7}));
+  Rng rng(stream_seed({seed, 0x5B5E7}));
   shuffle_in_place(std::span<int64_t>(order), rng);
   order.resize(static_cast<size_t>(limit));
   std::sort(order.begin(), order.end());

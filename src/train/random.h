@@ -1,12 +1,13 @@
-// Deterministic random numbers for training: splitmix64, integer arithmetic
-// only, so native and WebAssembly builds draw the same numbers from the same
-// seed. Independent streams come from hashing (seed, purpose, epoch, index)
-// rather than from one shared generator, so results do not depend on which
-// thread draws first.
+// Seeds for training's random decisions. Every decision (initialisation,
+// shuffle, augmentation, dropout) draws from its own nl::Rng (splitmix64,
+// tensor/rng.h), seeded by hashing (recipe seed, purpose, epoch, index), so
+// results depend neither on which thread draws first nor on the standard library.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+
+#include "tensor/rng.h"
 
 namespace nl {
 
@@ -18,40 +19,23 @@ inline uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// A seed derived from several words, e.g. stream_seed({seed, kAugment, epoch, index}).
+// A seed derived from several words, e.g. stream_seed({seed, kAugmentStream, epoch, index}).
 inline uint64_t stream_seed(std::initializer_list<uint64_t> words) {
   uint64_t h = 0x6A09E667F3BCC909ull;
   for (uint64_t w : words) h = mix64(h ^ w);
   return h;
 }
 
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+// Uniform integer in [lo, hi].
+inline int uniform_int(Rng& rng, int lo, int hi) {
+  return lo + static_cast<int>(rng.below(static_cast<uint64_t>(hi - lo + 1)));
+}
 
-  uint64_t next() {
-    state_ += 0x9E3779B97F4A7C15ull;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n) for 0 < n < 2^32 (multiply-shift on the top 32 bits).
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * static_cast<uint64_t>(n)) >> 32); }
-  // Uniform integer in [lo, hi].
-  int range(int lo, int hi) { return lo + static_cast<int>(below(static_cast<uint32_t>(hi - lo + 1))); }
-  // Uniform in [0, 1), 24 bits.
-  float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
-
- private:
-  uint64_t state_;
-};
-
-// Fisher-Yates shuffle of `items` driven by `rng`.
+// Fisher-Yates shuffle of `items`.
 template <typename T>
-void shuffle_in_place(std::span<T> items, SplitMix64& rng) {
+void shuffle_in_place(std::span<T> items, Rng& rng) {
   for (size_t i = items.size(); i > 1; --i) {
-    const size_t j = rng.below(static_cast<uint32_t>(i));
+    const size_t j = static_cast<size_t>(rng.below(i));
     T tmp = items[i - 1];
     items[i - 1] = items[j];
     items[j] = tmp;

@@ -200,7 +200,7 @@ void Trainer::assemble_batch(int epoch, int64_t step, const std::vector<int64_t>
       const int64_t example = order[static_cast<size_t>(position)];
       const float* src = train_.images.data() + example * per_image;
       if (augment) {
-        SplitMix64 rng(stream_seed({recipe_.seed, kAugmentStream, static_cast<uint64_t>(epoch), static_cast<uint64_t>(position)}));
+        Rng rng(stream_seed({recipe_.seed, kAugmentStream, static_cast<uint64_t>(epoch), static_cast<uint64_t>(position)}));
         const AugmentDraw draw = draw_augmentation(recipe_.augmentation, h, w, rng);
         apply_augmentation(draw, recipe_.augmentation, src, scratch.data(), h, w, c);
         src = scratch.data();
@@ -232,7 +232,7 @@ Status Trainer::train_epoch(int epoch, const ProgressFn& on_step, EpochSummary* 
   const auto epoch_start = std::chrono::steady_clock::now();
   std::vector<int64_t> order(static_cast<size_t>(train_.size()));
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-  SplitMix64 shuffle_rng(stream_seed({recipe_.seed, kShuffleStream, static_cast<uint64_t>(epoch)}));
+  Rng shuffle_rng(stream_seed({recipe_.seed, kShuffleStream, static_cast<uint64_t>(epoch)}));
   shuffle_in_place(std::span<int64_t>(order), shuffle_rng);
 
   Graph& graph = model_.graph;
