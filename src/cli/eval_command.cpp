@@ -20,7 +20,7 @@ const char* kUsage =
     "usage: neuronlens eval --model DIR --data NAME [options]\n"
     "  --model DIR         a model folder (model.json + weights.safetensors)\n"
     "  --data NAME         fashion-test, digits-test, fashion-train or digits-train\n"
-    "  --limit N           only the first N images\n"
+    "  --limit N           a seeded random subset of N images\n"
     "  --threads N         threads (default 2)\n"
     "  --batch N           images per forward pass (default 256)\n"
     "  --fashion-dir DIR   Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)\n"
@@ -61,9 +61,7 @@ int run_eval_command(std::span<const std::string> raw) {
   auto data = load_named_dataset(*data_name, where);
   if (!data.ok()) return fail(data.status().message());
   if (limit.value() > 0 && limit.value() < data.value().size()) {
-    std::vector<int64_t> first(static_cast<size_t>(limit.value()));
-    for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int64_t>(i);
-    auto subset = select_examples(data.value(), first);
+    auto subset = limit_dataset(data.value(), limit.value(), /*seed=*/0);
     if (!subset.ok()) return fail(subset.status().message());
     data = std::move(subset);
   }

@@ -164,6 +164,12 @@ int run_train_command(std::span<const std::string> raw) {
   if (recipe.epochs < recipe.warmup_epochs) recipe.warmup_epochs = static_cast<float>(recipe.epochs);
   for (float& m : recipe.milestone_epochs) m = std::min(m, static_cast<float>(recipe.epochs));
 
+  // ---- the output folder, checked now rather than after an hour of training
+  std::error_code ec;
+  std::filesystem::create_directories(*out_dir, ec);
+  if (ec) return fail(*out_dir + ": cannot create the folder: " + ec.message());
+  if (Status s = write_text(std::filesystem::path(*out_dir) / "recipe.json", ""); !s.ok()) return fail(s.message());
+
   // ---- data
   const DatasetLocations where = find_dataset_locations(args.value("fashion-dir"), args.value("digits-dir"));
   auto train_full = load_named_dataset(recipe.train_data, where);
@@ -224,9 +230,6 @@ int run_train_command(std::span<const std::string> raw) {
   meta["training_seconds"] = std::round(r.seconds);
   model.metadata_json = meta.dump();
 
-  std::error_code ec;
-  std::filesystem::create_directories(*out_dir, ec);
-  if (ec) return fail(*out_dir + ": cannot create the folder: " + ec.message());
   Status saved = save_model(model, *out_dir);
   if (!saved.ok()) return fail(saved.message());
   const std::filesystem::path dir(*out_dir);
