@@ -8,20 +8,20 @@ namespace nl {
 
 namespace {
 
-bool is_integer(const nlohmann::json& v) { return v.is_number_integer(); }
+bool is_integer(const nlohmann::ordered_json& v) { return v.is_number_integer(); }
 
 // Value of an integer member, clamped into int64 (unsigned values beyond it become the max).
-int64_t integer_value(const nlohmann::json& v) {
+int64_t integer_value(const nlohmann::ordered_json& v) {
   if (v.is_number_unsigned()) {
-    const auto u = v.get<nlohmann::json::number_unsigned_t>();
+    const auto u = v.get<nlohmann::ordered_json::number_unsigned_t>();
     return u > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(u);
   }
-  return v.get<nlohmann::json::number_integer_t>();
+  return v.get<nlohmann::ordered_json::number_integer_t>();
 }
 
 }  // namespace
 
-JsonFields::JsonFields(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {
+JsonFields::JsonFields(const nlohmann::ordered_json& object, std::string where) : object_(object), where_(std::move(where)) {
   if (!object_.is_object()) error_ = Status::Error(where_ + " must be a JSON object");
 }
 
@@ -35,17 +35,17 @@ void JsonFields::type_error(const char* key, const char* expected) {
 
 bool JsonFields::has(const char* key) const { return object_.is_object() && object_.contains(key); }
 
-const nlohmann::json* JsonFields::find(const char* key) {
+const nlohmann::ordered_json* JsonFields::find(const char* key) {
   read_.insert(key);
   if (!object_.is_object()) return nullptr;
   auto it = object_.find(key);
   return it == object_.end() ? nullptr : &*it;
 }
 
-const nlohmann::json* JsonFields::member(const char* key) { return find(key); }
+const nlohmann::ordered_json* JsonFields::member(const char* key) { return find(key); }
 
 int64_t JsonFields::integer(const char* key, int64_t lo, int64_t hi, std::optional<int64_t> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
     return fallback.value_or(lo);
@@ -64,7 +64,7 @@ int64_t JsonFields::integer(const char* key, int64_t lo, int64_t hi, std::option
 }
 
 double JsonFields::number(const char* key, double lo, double hi, std::optional<double> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
     return fallback.value_or(lo);
@@ -83,7 +83,7 @@ double JsonFields::number(const char* key, double lo, double hi, std::optional<d
 }
 
 bool JsonFields::boolean(const char* key, std::optional<bool> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
     return fallback.value_or(false);
@@ -96,7 +96,7 @@ bool JsonFields::boolean(const char* key, std::optional<bool> fallback) {
 }
 
 std::string JsonFields::string(const char* key, std::optional<std::string> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
     return fallback.value_or("");
@@ -109,7 +109,7 @@ std::string JsonFields::string(const char* key, std::optional<std::string> fallb
 }
 
 std::array<int64_t, 2> JsonFields::pair(const char* key, int64_t lo, int64_t hi, std::optional<int64_t> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   std::array<int64_t, 2> out{lo, lo};
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
@@ -134,7 +134,7 @@ std::array<int64_t, 2> JsonFields::pair(const char* key, int64_t lo, int64_t hi,
 }
 
 std::array<int64_t, 4> JsonFields::padding(const char* key, int64_t hi) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   std::array<int64_t, 4> out{0, 0, 0, 0};
   if (!v) return out;
   std::vector<int64_t> values;
@@ -161,7 +161,7 @@ std::array<int64_t, 4> JsonFields::padding(const char* key, int64_t hi) {
 
 std::vector<double> JsonFields::numbers(const char* key, size_t max_count, double lo, double hi,
                                         std::optional<std::vector<double>> fallback) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     if (!fallback) fail(std::string("'") + key + "' is missing");
     return fallback.value_or(std::vector<double>{});
@@ -186,7 +186,7 @@ std::vector<double> JsonFields::numbers(const char* key, size_t max_count, doubl
 }
 
 std::vector<std::string> JsonFields::strings(const char* key, size_t max_count, bool allow_empty_array) {
-  const nlohmann::json* v = find(key);
+  const nlohmann::ordered_json* v = find(key);
   if (!v) {
     fail(std::string("'") + key + "' is missing");
     return {};

@@ -19,7 +19,7 @@ namespace nl {
 class JsonFields {
  public:
   // `object` must outlive the reader; a non-object is reported by finish().
-  JsonFields(const nlohmann::json& object, std::string where);
+  JsonFields(const nlohmann::ordered_json& object, std::string where);
 
   bool has(const char* key) const;
   // An integer in [lo, hi]; `fallback` when absent (absent and no fallback: an error).
@@ -38,7 +38,7 @@ class JsonFields {
   // An array of 1 to max_count strings.
   std::vector<std::string> strings(const char* key, size_t max_count, bool allow_empty_array = false);
   // The raw member (null when absent), marked as read; the caller checks it.
-  const nlohmann::json* member(const char* key);
+  const nlohmann::ordered_json* member(const char* key);
 
   // Reports a problem found by the caller, in this object's terms.
   void fail(const std::string& message);
@@ -48,10 +48,10 @@ class JsonFields {
   const std::string& where() const { return where_; }
 
  private:
-  const nlohmann::json* find(const char* key);
+  const nlohmann::ordered_json* find(const char* key);
   void type_error(const char* key, const char* expected);
 
-  const nlohmann::json& object_;
+  const nlohmann::ordered_json& object_;
   std::string where_;
   std::set<std::string> read_;
   Status error_;

@@ -18,7 +18,7 @@ namespace nl {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 using ordered_json = nlohmann::ordered_json;
 
 constexpr int kMaxJsonDepth = 64;
@@ -123,12 +123,13 @@ Status read_nodes(const json* nodes, const std::string& source, uint64_t weight_
     }
     static const json kNoSettings = json::object();
     JsonFields settings_fields(settings ? *settings : kNoSettings, where + " settings");
-    auto op = codec->create(settings_fields, input_shapes);
+    auto op = codec->create(settings_fields, OpCreateContext{input_shapes, weight_floats - param_floats});
     if (!op.ok()) {
       const std::string& m = op.status().message();
       // Settings errors already name the node; errors from create() do not.
       return Status::Error(m.rfind(source, 0) == 0 ? m : where + ": " + m);
     }
+    // A backstop for codecs that cannot count ahead.
     for (const Param& p : op.value()->params()) param_floats += static_cast<uint64_t>(p.value->elements());
     if (param_floats > weight_floats)
       return Status::Error(where + " brings the parameter count to " + std::to_string(param_floats) +
@@ -169,6 +170,14 @@ Status assign_weights(SafetensorsContents& weights, const std::string& source, G
     for (NamedTensor& t : weights.tensors)
       if (!seen.count(t.name))
         return Status::Error(source + ": tensor " + quote_name(t.name) + " is not a parameter of any node of the graph");
+  for (int id = 1; id < graph->size(); ++id) {
+    const Node& node = graph->node(id);
+    const OpCodec* codec = find_op_codec(node.op->type());
+    if (!codec || !codec->check_weights) continue;
+    Status s = codec->check_weights(*node.op);
+    if (!s.ok())
+      return Status::Error(source + ": node " + quote_name(node.name) + " (" + node.op->type() + "): " + s.message());
+  }
   return Status::Ok();
 }
 
@@ -236,6 +245,12 @@ Result<std::string> weights_file_name(const json& doc, const std::string& source
 
 // ---- 3. Model -> files ----------------------------------------------------------------
 
+ordered_json readable_floats(const std::vector<float>& values) {
+  ordered_json out = ordered_json::array();
+  for (float v : values) out.push_back(readable_float(v));
+  return out;
+}
+
 Result<ordered_json> node_json(const Graph& graph, int id) {
   const Node& node = graph.node(id);
   const OpCodec* codec = find_op_codec(node.op->type());
@@ -287,7 +302,7 @@ Result<ModelFiles> serialize_model(Model& model) {
     if (!node.ok()) return node.status();
     nodes.push_back(std::move(node.value()));
   }
-  json metadata = json::parse(model.metadata_json, nullptr, /*allow_exceptions=*/false);
+  ordered_json metadata = ordered_json::parse(model.metadata_json, nullptr, /*allow_exceptions=*/false);
   if (metadata.is_discarded() || !metadata.is_object())
     return Status::Error("cannot save: the model's metadata is not a JSON object");
   const Preprocessing& pre = model.preprocessing;
@@ -298,14 +313,14 @@ Result<ModelFiles> serialize_model(Model& model) {
       {"description", model.description},
       {"input", {{"name", graph.node(0).name}, {"layout", "NHWC"}, {"shape", {1, in.h(), in.w(), in.c()}}}},
       {"preprocessing",
-       {{"colour", colour_name(pre.colour)}, {"invert", pre.invert}, {"scale", pre.scale}, {"mean", pre.mean},
-        {"std", pre.std}}},
+       {{"colour", colour_name(pre.colour)}, {"invert", pre.invert}, {"scale", readable_float(pre.scale)},
+        {"mean", readable_floats(pre.mean)}, {"std", readable_floats(pre.std)}}},
       {"labels", model.labels},
       {"output", graph.node(graph.output()).name},
       {"weights", kModelWeightsFile},
       {"nodes", nodes},
   };
-  if (!metadata.empty()) doc["metadata"] = ordered_json::parse(model.metadata_json, nullptr, false);
+  if (!metadata.empty()) doc["metadata"] = metadata;
 
   std::vector<TensorToWrite> tensors;
   for (const Param& p : graph.params())

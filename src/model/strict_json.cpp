@@ -1,5 +1,8 @@
 #include "model/strict_json.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <vector>
 
@@ -64,17 +67,28 @@ class StrictChecker {
 
 }  // namespace
 
+double readable_float(float value) {
+  if (!std::isfinite(value)) return value;
+  char text[32];
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(value));
+    if (std::strtof(text, nullptr) == value) break;  // 9 digits always round-trip a float
+  }
+  return std::strtod(text, nullptr);
+}
+
 std::string quote_name(const std::string& s) {
   constexpr size_t kMax = 80;
   return "'" + (s.size() <= kMax ? s : s.substr(0, kMax) + "...") + "'";
 }
 
-Result<nlohmann::json> parse_json_strictly(std::span<const uint8_t> bytes, const std::string& source, int max_depth) {
+Result<nlohmann::ordered_json> parse_json_strictly(std::span<const uint8_t> bytes, const std::string& source, int max_depth) {
   StrictChecker checker(max_depth);
   const bool valid = nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &checker);
   if (!valid || !checker.error.empty())
     return Status::Error(source + ": " + (checker.error.empty() ? std::string("malformed JSON") : checker.error));
-  nlohmann::json value = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  // Ordered: keys keep the file's order (metadata round-trips, errors follow the text).
+  auto value = nlohmann::ordered_json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return Status::Error(source + ": malformed JSON");
   return value;
 }
@@ -83,8 +97,5 @@ std::string dump_json(const nlohmann::ordered_json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string dump_json(const nlohmann::json& value, int indent) {
-  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 }  // namespace nl
