@@ -53,7 +53,7 @@ std::string model_card_markdown(const ModelCardFacts& f, const TrainResult& r) {
   s << "## Result\n\n"
     << "- Test accuracy on `" << f.test_data << "` (" << f.test_images << " images): **" << fixed(100.0 * m.accuracy(), 2)
     << "%** (" << m.correct() << " of " << m.total() << " correct)\n"
-    << "- Training: " << f.train_images << " images of `" << f.train_data << "`, " << r.epochs.size() << " epochs, "
+    << "- Training: " << f.train_images << " images of `" << f.train_data << "`, " << r.epochs.size() << (r.epochs.size() == 1 ? " epoch, " : " epochs, ")
     << format_duration(r.seconds) << " (h:mm:ss) on " << f.threads << " thread(s), "
     << fixed(r.images_per_second, 0) << " training images/s\n"
     << "- Seed: " << f.seed << "\n"
