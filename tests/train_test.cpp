@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <filesystem>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "kernels/thread_pool.h"
@@ -18,6 +18,7 @@
 #include "nn/ops/flatten.h"
 #include "nn/ops/max_pool2d.h"
 #include "nn/ops/relu.h"
+#include "temp_dir.h"
 #include "tensor/rng.h"
 #include "train/report.h"
 #include "train/trainer.h"
@@ -271,19 +272,17 @@ TEST_CASE("training learns a small problem; the exported model saves, loads and 
   REQUIRE(folded_eval.ok());
   CHECK(folded_eval.value().rows() == result.value().test.rows());
 
-  const auto dir = std::filesystem::temp_directory_path() / "neuronlens_train_test_model";
-  std::filesystem::remove_all(dir);
-  const nl::Status saved = nl::save_model(model, dir.string());
+  const nl::test::TempDir dir;
+  const nl::Status saved = nl::save_model(model, dir.path());
   INFO(saved.message());
   REQUIRE(saved.ok());
-  auto loaded = nl::load_model(dir.string());
+  auto loaded = nl::load_model(dir.path());
   INFO(loaded.status().message());
   REQUIRE(loaded.ok());
   CHECK(loaded.value().labels == train.class_names);
   auto reloaded_eval = nl::evaluate_classifier(loaded.value().graph, loaded.value().preprocessing, test, &pool);
   REQUIRE(reloaded_eval.ok());
   CHECK(reloaded_eval.value().rows() == folded_eval.value().rows());
-  std::filesystem::remove_all(dir);
 
   // The evaluation JSON is valid and holds what `neuronlens eval` promises.
   const auto j = nlohmann::json::parse(nl::evaluation_json("quadrants", "synthetic", train.class_names, reloaded_eval.value()));
