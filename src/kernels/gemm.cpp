@@ -3,7 +3,7 @@
 // Sections:
 //   1. the kernel table, filled once from f32_gemm.inc
 //   2. packing op(B) into register-tile panels (and op(A) when transposed)
-//   3. the blocked loop nest over one rectangle of C (GotoBLAS / BLIS order)
+//   3. the blocked loop nest over one rectangle of C
 //   4. the thread split and the public entry points
 //
 // Determinism: every C element is computed as C (+)= sum over K blocks of
@@ -129,8 +129,9 @@ Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmTuning& b) {
   return r;
 }
 
-// Packing buffers live per thread and grow to the largest request seen, so
-// small repeated GEMMs (a convolution's per-image calls) do not allocate.
+// Packing buffers live per thread and grow to the largest request seen (at
+// most (mc + nc) x kc floats, about 1.2 MB), so small repeated GEMMs (a
+// convolution's per-image calls) do not allocate.
 struct PackBuffers {
   FloatBuffer a, b;
 };

@@ -7,6 +7,7 @@
 //                sizes, to check the driver's choices.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "bench.h"
@@ -34,11 +35,16 @@ constexpr GemmShape kShapes[] = {
     {64, 576, 3136, true, false},
 };
 
+// <M>x<N>x<K>/<op>
+std::string shape_label(const GemmShape& s) {
+  return std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) + "/" + (s.trans_a ? "t" : "n") +
+         (s.trans_b ? "t" : "n");
+}
+
 // Operands of one shape, filled with fixed random values.
 struct GemmProblem {
   FloatBuffer a, b, c;
   GemmArgs args;
-  std::string label;  // <M>x<N>x<K>/<op>
 
   explicit GemmProblem(const GemmShape& s) {
     std::mt19937 rng(42);
@@ -53,8 +59,6 @@ struct GemmProblem {
     args.a = a.data(), args.lda = s.trans_a ? s.m : s.k;
     args.b = b.data(), args.ldb = s.trans_b ? s.k : s.n;
     args.c = c.data(), args.ldc = s.n;
-    label = std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) + "/" +
-            (s.trans_a ? "t" : "n") + (s.trans_b ? "t" : "n");
   }
   double flops() const { return 2.0 * args.m * args.n * args.k; }
 };
@@ -65,18 +69,19 @@ std::unique_ptr<ThreadPool> make_pool(int threads) {
 
 void run_gemm(const Options& options) {
   for (const GemmShape& shape : kShapes) {
-    const GemmProblem problem(shape);
+    std::optional<GemmProblem> problem;  // built on first use: filtered-out shapes cost nothing
     for (int threads : options.threads) {
       const std::unique_ptr<ThreadPool> pool = make_pool(threads);
       const int actual_threads = pool ? pool->threads() : 1;  // 1 in single-threaded builds
       for (const F32GemmKernel& kernel : f32_gemm_kernels()) {
         if (!kernel.supported) continue;
-        const std::string name = std::string("gemm/") + kernel.name + "/" + problem.label;
+        const std::string name = std::string("gemm/") + kernel.name + "/" + shape_label(shape);
         if (!options.filter.empty() && name.find(options.filter) == std::string::npos) continue;
+        if (!problem) problem.emplace(shape);
         // The scalar kernel is slow: a smaller time budget keeps the run short.
         const double budget_ms = kernel.mr * kernel.nr <= 16 ? 40.0 : 100.0;
-        const double ms = time_ms([&] { gemm_f32_with_kernel(kernel, problem.args, pool.get()); }, budget_ms);
-        print_result(name, actual_threads, problem.flops() / (ms * 1e6), ms);
+        const double ms = time_ms([&] { gemm_f32_with_kernel(kernel, problem->args, pool.get()); }, budget_ms);
+        print_result(name, actual_threads, problem->flops() / (ms * 1e6), ms);
       }
     }
   }
@@ -96,17 +101,19 @@ void run_gemm_tuning(const Options& options) {
       {"kc512", {512, 0, 0, Split::Auto}},
   };
   for (const GemmShape& shape : kShapes) {
-    const GemmProblem problem(shape);
+    std::optional<GemmProblem> problem;
     for (int threads : options.threads) {
       const std::unique_ptr<ThreadPool> pool = make_pool(threads);
       const int actual_threads = pool ? pool->threads() : 1;
       for (const auto& variant : variants) {
         if (actual_threads == 1 && variant.tuning.split != Split::Auto) continue;
-        const std::string name = std::string("gemm_tuning/") + kernel.name + "/" + problem.label + "/" + variant.label;
+        const std::string name =
+            std::string("gemm_tuning/") + kernel.name + "/" + shape_label(shape) + "/" + variant.label;
         if (!options.filter.empty() && name.find(options.filter) == std::string::npos) continue;
+        if (!problem) problem.emplace(shape);
         const double ms =
-            time_ms([&] { gemm_f32_with_kernel(kernel, problem.args, pool.get(), variant.tuning); }, 100.0);
-        print_result(name, actual_threads, problem.flops() / (ms * 1e6), ms);
+            time_ms([&] { gemm_f32_with_kernel(kernel, problem->args, pool.get(), variant.tuning); }, 100.0);
+        print_result(name, actual_threads, problem->flops() / (ms * 1e6), ms);
       }
     }
   }
