@@ -12,11 +12,14 @@ const nl::cli::Command kCommands[] = {
     {"train", "train a model from a recipe:  train --recipe R.json --out DIR", nl::cli::run_train_command},
     {"eval", "evaluate a model on a test set:  eval --model DIR --data fashion-test|digits-test",
      nl::cli::run_eval_command},
+    {"cluster-categories", "cluster image categories (groups of neurons; similarity + dendrogram)",
+     nl::cli::run_cluster_categories_command},
+    {"ablate", "class-conditional ablation schemes and the domination test", nl::cli::run_ablate_command},
 };
 
 void print_usage(FILE* to) {
   std::fprintf(to, "usage: neuronlens <command> [options]   (neuronlens <command> --help for its options)\n\ncommands:\n");
-  for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::fprintf(to, "  %-18s %s\n", c.name, c.summary);
 }
 
 }  // namespace
