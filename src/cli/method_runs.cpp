@@ -446,6 +446,54 @@ nlohmann::json visualize_options_json(const VisualizeOptions& o) {
           {"seed", o.seed}};
 }
 
+// ---- predictions and focus ----------------------------------------------------
+
+Result<Prediction> predict(MethodContext& ctx, const Tensor& input) {
+  NL_RETURN_IF_ERROR(ctx.ex->forward_until(input, ctx.logits));
+  const Tensor& y = ctx.ex->value(ctx.logits);
+  Prediction p;
+  p.logits.assign(y.data(), y.data() + ctx.classes);
+  const float mx = *std::max_element(p.logits.begin(), p.logits.end());
+  double sum = 0;
+  for (float v : p.logits) sum += std::exp(static_cast<double>(v - mx));
+  for (float v : p.logits) p.probabilities.push_back(static_cast<float>(std::exp(static_cast<double>(v - mx)) / sum));
+  p.predicted = static_cast<int>(std::max_element(p.logits.begin(), p.logits.end()) - p.logits.begin());
+  return p;
+}
+
+Result<std::vector<NamedFocusMap>> compute_focus(MethodContext& ctx, const Tensor& input, int layer, int target,
+                                                 const std::vector<std::string>& methods,
+                                                 const OcclusionOptions& occlusion_options) {
+  std::vector<NamedFocusMap> out;
+  for (const std::string& m : methods) {
+    Result<FocusMap> map = Status::Error("");
+    if (m == "gradcam") {
+      if (ctx.model.graph.node(layer).shape.rank() != 4)
+        return Status::Error("Grad-CAM needs a conv layer ([N, H, W, C]); '" + ctx.model.graph.node(layer).name + "' is " +
+                             ctx.model.graph.node(layer).shape.str());
+      map = grad_cam(*ctx.ex, input, layer, target);
+    } else if (m == "saliency") {
+      map = saliency(*ctx.ex, input, target);
+    } else if (m == "occlusion") {
+      map = occlusion(*ctx.ex, input, target, occlusion_options);
+    } else {
+      return Status::Error("focus methods are gradcam, saliency and occlusion, not '" + m + "'");
+    }
+    if (!map.ok()) return map.status();
+    out.push_back({m, std::move(map.value())});
+  }
+  return out;
+}
+
+Image focus_overlay(const Image& picture, const FocusMap& map, int scale) {
+  return upscale_nearest(overlay_heatmap(picture, map.values, 0.7), scale);
+}
+
+Image focus_map_image(const FocusMap& map, bool signed_values, int scale) {
+  return upscale_nearest(colorize(map.values, map.width, map.height, signed_values ? ColorMap::kDiverging : ColorMap::kViridis),
+                         scale);
+}
+
 // ---- JSON helpers -------------------------------------------------------------
 
 nlohmann::json accuracy_json(const AccuracyReport& r) {

@@ -14,6 +14,8 @@
 #include "interpret/ablation_schemes.h"
 #include "interpret/category_clustering.h"
 #include "interpret/domination.h"
+#include "image/colormap.h"
+#include "interpret/focus.h"
 #include "interpret/neuron_clustering.h"
 
 namespace nl::cli {
@@ -102,6 +104,28 @@ Result<Tensor> visualize_channels(MethodContext& ctx, int node, const std::vecto
 Result<Tensor> visualize_classes(MethodContext& ctx, const std::vector<int>& classes, const VisualizeOptions& options,
                                  bool quiet, std::vector<double>* final_objective = nullptr);
 nlohmann::json visualize_options_json(const VisualizeOptions& o);
+
+// ---- predictions and focus ----------------------------------------------------
+
+struct Prediction {
+  std::vector<float> logits, probabilities;  // [C]
+  int predicted = -1;
+};
+Result<Prediction> predict(MethodContext& ctx, const Tensor& input);  // input [1, H, W, C]
+
+// Focus maps of one image for class `target` (-1: predicted): "gradcam" at
+// conv node `layer`, "saliency", "occlusion"; in that order, those asked for.
+struct NamedFocusMap {
+  std::string method;
+  FocusMap map;
+};
+Result<std::vector<NamedFocusMap>> compute_focus(MethodContext& ctx, const Tensor& input, int layer, int target,
+                                                 const std::vector<std::string>& methods,
+                                                 const OcclusionOptions& occlusion);
+// The map over the picture (viridis, alpha by strength), enlarged `scale` times.
+Image focus_overlay(const Image& picture, const FocusMap& map, int scale);
+// The map alone (viridis, or diverging for signed maps such as occlusion), enlarged.
+Image focus_map_image(const FocusMap& map, bool signed_values, int scale);
 
 // ---- JSON helpers -----------------------------------------------------------
 
