@@ -28,6 +28,90 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
+std::string matrix_svg(const std::vector<double>& values, int64_t rows, int64_t cols,
+                       const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
+                       const MatrixSvgOptions& o) {
+  size_t longest_row = 0, longest_col = 0;
+  for (const auto& l : row_labels) longest_row = std::max(longest_row, l.size());
+  for (const auto& l : col_labels) longest_col = std::max(longest_col, l.size());
+  const int left = 10 + static_cast<int>(longest_row) * 7;
+  const int top = col_labels.empty() ? 4 : 12 + static_cast<int>(longest_col) * 6;
+  // Rotated column labels lean right: leave room past the last column.
+  const int width = left + static_cast<int>(cols) * o.cell_width + 4 + static_cast<int>(longest_col) * 4;
+  const int height = top + static_cast<int>(rows) * o.cell_height + 4;
+  double lo = o.lo, hi = o.hi;
+  if (lo == hi) {
+    double mn = 0, mx = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+      mn = i ? std::min(mn, values[i]) : values[i];
+      mx = i ? std::max(mx, values[i]) : values[i];
+    }
+    if (o.map == ColorMap::kDiverging) {
+      hi = std::max(std::fabs(mn), std::fabs(mx));
+      lo = -hi;
+    } else {
+      lo = mn;
+      hi = mx;
+    }
+  }
+  const double range = hi - lo > 0 ? hi - lo : 1.0;
+  char buf[400];
+  std::string svg;
+  std::snprintf(buf, sizeof buf,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+                "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                width, height);
+  svg += buf;
+  for (int64_t i = 0; i < rows; ++i) {
+    if (static_cast<size_t>(i) < row_labels.size()) {
+      std::snprintf(buf, sizeof buf, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 4,
+                    top + (static_cast<double>(i) + 0.5) * o.cell_height + 4);
+      svg += buf + escape_html(row_labels[static_cast<size_t>(i)]) + "</text>\n";
+    }
+  }
+  for (int64_t j = 0; j < cols && static_cast<size_t>(j) < col_labels.size(); ++j) {
+    std::snprintf(buf, sizeof buf, "<text transform=\"translate(%.1f,%d) rotate(-60)\">",
+                  left + (static_cast<double>(j) + 0.6) * o.cell_width, top - 4);
+    svg += buf + escape_html(col_labels[static_cast<size_t>(j)]) + "</text>\n";
+  }
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const double v = values[static_cast<size_t>(i * cols + j)];
+      const auto rgb = colormap_rgb(o.map, (v - lo) / range);
+      std::snprintf(buf, sizeof buf, "<rect x=\"%lld\" y=\"%lld\" width=\"%d\" height=\"%d\" fill=\"rgb(%d,%d,%d)\"/>",
+                    static_cast<long long>(left + j * o.cell_width), static_cast<long long>(top + i * o.cell_height),
+                    o.cell_width, o.cell_height, rgb[0], rgb[1], rgb[2]);
+      svg += buf;
+      if (o.show_values) {
+        const bool light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
+        std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" fill=\"%s\">%.2f</text>",
+                      left + (static_cast<double>(j) + 0.5) * o.cell_width, top + (static_cast<double>(i) + 0.5) * o.cell_height + 3,
+                      light ? "#000" : "#fff", v);
+        svg += buf;
+      }
+      svg += "\n";
+    }
+  svg += "</svg>\n";
+  return svg;
+}
+
+std::string labelled_heatmap_svg(const std::vector<double>& values, int64_t n, const std::vector<int64_t>& order,
+                                 const std::vector<std::string>& labels, double lo, double hi, int cell) {
+  std::vector<double> reordered(static_cast<size_t>(n * n));
+  std::vector<std::string> names;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto row = static_cast<size_t>(order[static_cast<size_t>(i)]);
+    names.push_back(row < labels.size() ? labels[row] : std::to_string(row));
+    for (int64_t j = 0; j < n; ++j)
+      reordered[static_cast<size_t>(i * n + j)] = values[row * static_cast<size_t>(n) + static_cast<size_t>(order[static_cast<size_t>(j)])];
+  }
+  MatrixSvgOptions o;
+  o.lo = lo;
+  o.hi = hi;
+  o.cell_width = o.cell_height = cell;
+  return matrix_svg(reordered, n, n, names, names, o);
+}
+
 std::string dendrogram_svg(const std::vector<double>& merges, const std::vector<int64_t>& order,
                            const std::vector<std::string>& labels, int width, int height) {
   const int64_t n = static_cast<int64_t>(order.size());

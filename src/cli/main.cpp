@@ -22,6 +22,7 @@ const nl::cli::Command kCommands[] = {
     {"cluster-categories", "cluster image categories (groups of neurons; similarity + dendrogram)",
      nl::cli::run_cluster_categories_command},
     {"ablate", "class-conditional ablation schemes and the domination test", nl::cli::run_ablate_command},
+    {"report", "run the whole method and write a self-contained HTML report", nl::cli::run_report_command},
 };
 
 void print_usage(FILE* to) {

@@ -172,6 +172,16 @@ CategoryFigures category_figures(const MethodContext& ctx, const CategoryAnalysi
       cells[static_cast<size_t>(r * k + col)] = m > 0 ? a.scores[n * c + order[static_cast<size_t>(r)]] / m : 0.0;
   }
   f.neuron_category = heatmap_image(cells, c, k, ColorMap::kDiverging, k > 96 ? 6 : 12, -1, 1);
+  std::vector<std::string> row_names;
+  for (int64_t leaf : order) row_names.push_back(ctx.model.labels[static_cast<size_t>(leaf)]);
+  MatrixSvgOptions so;
+  so.map = ColorMap::kDiverging;
+  so.lo = -1;
+  so.hi = 1;
+  so.cell_width = k > 96 ? 5 : 10;
+  so.cell_height = 16;
+  so.show_values = false;
+  f.neuron_category_svg = matrix_svg(cells, c, k, row_names, {}, so);
   f.dendrogram_svg = dendrogram_svg(a.clustering.merges, order, ctx.model.labels, 520, 300);
   return f;
 }

@@ -57,6 +57,7 @@ nlohmann::json categories_json(const MethodContext& ctx, int node, const Categor
 struct CategoryFigures {
   Image similarity;
   Image neuron_category;
+  std::string neuron_category_svg;  // the same with category names on the rows
   std::string dendrogram_svg;
   std::vector<int> neuron_order;  // the heatmap's columns
 };
