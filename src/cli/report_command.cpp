@@ -166,6 +166,20 @@ int run_report_command(std::span<const std::string> raw) {
   for (int c = 0; c < m.classes; ++c) all_classes.push_back(c);
   auto class_images = visualize_classes(m, all_classes, vo, quiet);
   if (!class_images.ok()) return command_failure(kName, class_images.status().message());
+  // With the paper's settings, the class logits are also shown with the modern
+  // ones (Fourier parameterisation, Adam, transformation robustness).
+  const bool paper_preset = args.value("preset").value_or("paper") == "paper";
+  VisualizeOptions modern_options;
+  Tensor modern_class_images;
+  if (paper_preset) {
+    std::vector<std::string> modern_args{"--preset", "modern", "--steps", std::to_string(vo.steps), "--seed", std::to_string(vo.seed)};
+    auto modern = visualize_options_from(Args::parse(modern_args, kVisualizeValuedOptions, {}).value(), m, vo.steps);
+    if (!modern.ok()) return command_failure(kName, modern.status().message());
+    modern_options = modern.value();
+    auto images = visualize_classes(m, all_classes, modern_options, quiet);
+    if (!images.ok()) return command_failure(kName, images.status().message());
+    modern_class_images = std::move(images.value());
+  }
   const Tensor& layer_images = gallery_images[layer];
   auto neuron_picture = [&](int neuron, int scale) {
     return upscale_nearest(visualization_picture(layer_images, neuron, m.transform), scale);
@@ -263,10 +277,22 @@ int run_report_command(std::span<const std::string> raw) {
   }
   // 3. class logits
   html.heading(2, "3. Class-logit visualizations", "classes");
+  html.paragraph(std::string("Each image maximises one class logit (pre-softmax)") +
+                 (paper_preset ? ": first with the paper's settings (as the galleries), then with the modern ones: a "
+                                 "decorrelated Fourier parameterisation, Adam (lr 0.05), a noise start, and random "
+                                 "jitter, scale and rotation every step."
+                               : "."));
   html.begin_row();
   for (int c = 0; c < m.classes; ++c)
     check(html.image(upscale_nearest(visualization_picture(class_images.value(), c, m.transform), 4), labels[static_cast<size_t>(c)]));
   html.end_row();
+  if (paper_preset) {
+    html.begin_row();
+    for (int c = 0; c < m.classes; ++c)
+      check(html.image(upscale_nearest(visualization_picture(modern_class_images, c, m.transform), 4),
+                       labels[static_cast<size_t>(c)] + " (modern)"));
+    html.end_row();
+  }
   // 4. clusters
   html.heading(2, "4. Clusters of " + g.node(layer).name + "'s neurons", "clusters");
   html.paragraph("k-means (k-means++ start, 10 restarts) over each neuron's " + escape_html(features_kind) +
