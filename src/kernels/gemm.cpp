@@ -1,9 +1,242 @@
-// GEMM dispatch. TEMPORARY: calls the reference until the blocked micro-kernels land.
-#include "kernels/gemm.h"
+// The blocked GEMM driver and the kernel table.
+//
+// Sections:
+//   1. the kernel table, filled once from f32_gemm.inc
+//   2. packing op(B) into register-tile panels (and op(A) when transposed)
+//   3. the blocked loop nest over one rectangle of C (GotoBLAS / BLIS order)
+//   4. the thread split and the public entry points
+//
+// Determinism: every C element is computed as C (+)= sum over K blocks of
+// (sum over k in the block, in order), whatever tile or thread computes it, so
+// the result does not depend on the thread count. Threads split C into disjoint
+// rectangles; nothing is reduced across threads.
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/f32_gemm.h"
+#include "kernels/thread_pool.h"
+#include "tensor/tensor.h"
 
 namespace nl {
 
-void gemm_f32(const GemmArgs& args, ThreadPool*) { gemm_f32_reference(args); }
-const char* gemm_f32_kernel_name() { return "f32_gemm_reference"; }
+// ---- 1. the kernel table ------------------------------------------------------
+
+namespace {
+
+std::vector<F32GemmKernel> make_kernel_table() {
+  std::vector<F32GemmKernel> table;
+#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) table.push_back({#name, mr, nr, &name, bool(cpu_check)});
+#include "kernels/f32_gemm.inc"
+#undef NL_F32_GEMM_KERNEL
+  return table;
+}
+
+const std::vector<F32GemmKernel>& kernel_table() {
+  static const std::vector<F32GemmKernel> table = make_kernel_table();
+  return table;
+}
+
+const F32GemmKernel& choose_best_kernel() {
+  const std::vector<F32GemmKernel>& table = kernel_table();
+  for (auto it = table.rbegin(); it != table.rend(); ++it)
+    if (it->supported) return *it;
+  return table.front();  // the scalar kernel runs everywhere
+}
+
+// Largest register tile any kernel uses; partial tiles go through a buffer this big.
+constexpr int kMaxTileElements = 16 * 64;
+
+// Below this many flops one thread is quicker than waking the pool.
+constexpr double kMinFlopsPerThread = 2.0 * 1024 * 1024;
+
+// ---- 2. packing ---------------------------------------------------------------
+
+// Copies rows [m0, m0+mc) and columns [k0, k0+kc) of op(A) = A^T (A stored
+// K x M) into row-major form, out[i * kc + k], with zero rows up to `rows_padded`.
+void pack_transposed_a(const GemmArgs& g, int64_t m0, int64_t mc, int64_t k0, int64_t kc, int64_t rows_padded,
+                       float* out) {
+  const float* src = g.a + k0 * g.lda + m0;
+  for (int64_t k = 0; k < kc; ++k, src += g.lda)
+    for (int64_t i = 0; i < mc; ++i) out[i * kc + k] = src[i];
+  std::fill(out + mc * kc, out + rows_padded * kc, 0.0f);
+}
+
+// Copies the last, partial row tile of an untransposed A (rows < mr) into a
+// zero-padded mr x kc tile, so the kernel never reads past A.
+void pack_a_tail(const float* a, int64_t lda, int rows, int64_t kc, int mr, float* out) {
+  for (int i = 0; i < rows; ++i) std::memcpy(out + i * kc, a + i * lda, sizeof(float) * kc);
+  std::fill(out + rows * kc, out + mr * kc, 0.0f);
+}
+
+// Packs rows [k0, k0+kc) and columns [n0, n0+nc) of op(B) into ceil(nc/nr)
+// panels of kc x nr (panel q at out + q*nr*kc), zero-padding columns past nc.
+void pack_b(const GemmArgs& g, int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr, float* out) {
+  for (int64_t q = 0; q < nc; q += nr) {
+    const int cols = static_cast<int>(std::min<int64_t>(nr, nc - q));
+    float* panel = out + q * kc;
+    if (g.trans_b) {
+      // B stored N x K: column j of op(B) is row j of B.
+      for (int j = 0; j < cols; ++j) {
+        const float* src = g.b + (n0 + q + j) * g.ldb + k0;
+        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = src[k];
+      }
+      for (int j = cols; j < nr; ++j)
+        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = 0.0f;
+    } else {
+      // B stored K x N: each k contributes nr adjacent values.
+      const float* src = g.b + k0 * g.ldb + (n0 + q);
+      for (int64_t k = 0; k < kc; ++k, src += g.ldb, panel += nr) {
+        int j = 0;
+        for (; j < cols; ++j) panel[j] = src[j];
+        for (; j < nr; ++j) panel[j] = 0.0f;
+      }
+    }
+  }
+}
+
+// ---- 3. the blocked loop nest -------------------------------------------------
+
+struct Blocks {
+  int64_t kc, mc, nc;
+};
+
+Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmBlocking& b) {
+  const auto round_up = [](int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; };
+  Blocks r;
+  r.kc = b.kc > 0 ? b.kc : 256;
+  // Rows of op(A) per pass; only sizes the packed copy of a transposed A.
+  r.mc = round_up(b.mc > 0 ? b.mc : 128, kernel.mr);
+  // kc x nc of packed B: about 1 MB, half the L2 of the cores we measured.
+  r.nc = round_up(b.nc > 0 ? b.nc : std::max<int64_t>(kernel.nr, (1 << 18) / r.kc), kernel.nr);
+  return r;
+}
+
+// Packing buffers live per thread and grow to the largest request seen, so
+// small repeated GEMMs (a convolution's per-image calls) do not allocate.
+struct PackBuffers {
+  FloatBuffer a, b;
+};
+
+PackBuffers& thread_pack_buffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+// C[m_begin:m_end, n_begin:n_end] (+)= op(A) op(B) for that rectangle. k > 0.
+// Loop order (XNNPACK's): per K block, each tile of A rows (mr x kc, in L1)
+// meets every packed B panel of the N block (kc x nc, in L2).
+void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks& blocks, int64_t m_begin,
+                    int64_t m_end, int64_t n_begin, int64_t n_end) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  const int64_t kc_max = std::min(blocks.kc, g.k);
+  const int64_t mc_max = std::min(blocks.mc, (m_end - m_begin + mr - 1) / mr * mr);
+  const int64_t nc_max = std::min(blocks.nc, (n_end - n_begin + nr - 1) / nr * nr);
+  const int64_t a_size = (g.trans_a ? mc_max : mr) * kc_max;
+  PackBuffers& buffers = thread_pack_buffers();
+  if (buffers.a.size() < static_cast<size_t>(a_size)) buffers.a.resize(static_cast<size_t>(a_size));
+  if (buffers.b.size() < static_cast<size_t>(nc_max * kc_max)) buffers.b.resize(static_cast<size_t>(nc_max * kc_max));
+  float* a_packed = buffers.a.data();
+  float* b_packed = buffers.b.data();
+  alignas(64) float partial[kMaxTileElements];
+
+  for (int64_t jc = n_begin; jc < n_end; jc += blocks.nc) {
+    const int64_t nc = std::min(blocks.nc, n_end - jc);
+    for (int64_t pc = 0; pc < g.k; pc += blocks.kc) {
+      const int64_t kc = std::min(blocks.kc, g.k - pc);
+      const bool load_c = g.accumulate || pc > 0;
+      pack_b(g, pc, kc, jc, nc, nr, b_packed);
+      for (int64_t ic = m_begin; ic < m_end; ic += blocks.mc) {
+        const int64_t mc = std::min(blocks.mc, m_end - ic);
+        const float* a_block = g.a + ic * g.lda + pc;
+        int64_t a_stride = g.lda;
+        if (g.trans_a) {
+          pack_transposed_a(g, ic, mc, pc, kc, (mc + mr - 1) / mr * mr, a_packed);
+          a_block = a_packed;
+          a_stride = kc;
+        }
+        for (int64_t ir = 0; ir < mc; ir += mr) {
+          const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+          const float* a_tile = a_block + ir * a_stride;
+          int64_t a_tile_stride = a_stride;
+          if (rows < mr && !g.trans_a) {
+            pack_a_tail(a_tile, a_stride, rows, kc, mr, a_packed);
+            a_tile = a_packed;
+            a_tile_stride = kc;
+          }
+          float* c_row = g.c + (ic + ir) * g.ldc + jc;
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            const float* b_panel = b_packed + jr * kc;
+            const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+            float* c = c_row + jr;
+            if (rows == mr && cols == nr) {
+              kernel.tile(kc, a_tile, a_tile_stride, b_panel, c, g.ldc, load_c);
+              continue;
+            }
+            // Edge tile: compute the whole register tile into a buffer, keep the valid part.
+            if (load_c) {
+              for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < rows && j < cols) ? c[i * g.ldc + j] : 0.0f;
+            }
+            kernel.tile(kc, a_tile, a_tile_stride, b_panel, partial, nr, load_c);
+            for (int i = 0; i < rows; ++i) std::memcpy(c + i * g.ldc, partial + i * nr, sizeof(float) * cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// ---- 4. thread split and entry points -------------------------------------------
+
+std::span<const F32GemmKernel> f32_gemm_kernels() { return kernel_table(); }
+
+const F32GemmKernel& f32_gemm_best_kernel() {
+  static const F32GemmKernel& best = choose_best_kernel();
+  return best;
+}
+
+void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& g, ThreadPool* pool,
+                          const F32GemmBlocking& blocking) {
+  assert(kernel.supported && kernel.mr * kernel.nr <= kMaxTileElements);
+  assert(g.m >= 0 && g.n >= 0 && g.k >= 0);
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {
+    // op(A) op(B) is all zeros: C = 0, or C unchanged when accumulating.
+    if (!g.accumulate)
+      for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + g.n, 0.0f);
+    return;
+  }
+  const Blocks blocks = resolve_blocking(kernel, blocking);
+
+  const int64_t m_tiles = (g.m + kernel.mr - 1) / kernel.mr;
+  const int64_t n_tiles = (g.n + kernel.nr - 1) / kernel.nr;
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  const int threads = pool ? pool->threads() : 1;
+  if (threads == 1 || flops < kMinFlopsPerThread * 2 || (m_tiles == 1 && n_tiles == 1)) {
+    gemm_rectangle(kernel, g, blocks, 0, g.m, 0, g.n);
+    return;
+  }
+  // Split over row tiles when there are enough to balance (each thread then
+  // packs all of B once per block: cheap next to its share of the work);
+  // otherwise over whichever dimension has more tiles.
+  if (m_tiles >= 4 * threads || m_tiles >= n_tiles) {
+    pool->parallel_for(m_tiles, [&](int64_t begin, int64_t end) {
+      gemm_rectangle(kernel, g, blocks, begin * kernel.mr, std::min(g.m, end * kernel.mr), 0, g.n);
+    });
+  } else {
+    pool->parallel_for(n_tiles, [&](int64_t begin, int64_t end) {
+      gemm_rectangle(kernel, g, blocks, 0, g.m, begin * kernel.nr, std::min(g.n, end * kernel.nr));
+    });
+  }
+}
+
+void gemm_f32(const GemmArgs& args, ThreadPool* pool) { gemm_f32_with_kernel(f32_gemm_best_kernel(), args, pool); }
+
+const char* gemm_f32_kernel_name() { return f32_gemm_best_kernel().name; }
 
 }  // namespace nl

@@ -1,0 +1,30 @@
+// f32 GEMM micro-kernel, 4x4 tile, plain C++: the portable fallback and the
+// shape every SIMD kernel generalises. See f32_gemm.h for the operand layout.
+// Written as small fixed-size loops over an accumulator array: compilers keep
+// it in registers and may vectorise the j loop (same sums, same order per lane).
+// GCC would rather vectorise the k loop with shuffles, 3x slower: not that loop.
+#include "kernels/f32_gemm.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define NL_NO_LOOP_VECTORIZE __attribute__((optimize("no-tree-loop-vectorize")))
+#else
+#define NL_NO_LOOP_VECTORIZE
+#endif
+
+namespace nl {
+
+NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                          bool load_c) {
+  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  float acc[4][4] = {};
+  for (int64_t k = 0; k < kc; ++k, b += 4) {
+    for (int i = 0; i < 4; ++i) {
+      const float ai = rows[i][k];
+      for (int j = 0; j < 4; ++j) acc[i][j] += ai * b[j];
+    }
+  }
+  for (int i = 0; i < 4; ++i, c += ldc)
+    for (int j = 0; j < 4; ++j) c[j] = load_c ? c[j] + acc[i][j] : acc[i][j];
+}
+
+}  // namespace nl

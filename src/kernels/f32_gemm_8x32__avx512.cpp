@@ -1,0 +1,37 @@
+// f32 GEMM micro-kernel, 8x32 tile, AVX-512F: 16 zmm accumulators, 2 B vectors
+// and one A broadcast (of 32 zmm registers), so each B load feeds 8 FMAs.
+// Compiled with -mavx512f -mavx512vl -mfma (by file name): call nothing but
+// intrinsics here, so no inline library function gets an AVX-512 copy.
+#include <immintrin.h>
+
+#include "kernels/f32_gemm.h"
+
+namespace nl {
+
+void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                           bool load_c) {
+  const float* rows[8];
+  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
+  __m512 acc[8][2];
+  for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k, b += 32) {
+    const __m512 bl = _mm512_loadu_ps(b);
+    const __m512 bh = _mm512_loadu_ps(b + 16);
+    for (int i = 0; i < 8; ++i) {  // fully unrolled by the compiler: acc stays in registers
+      const __m512 ak = _mm512_set1_ps(rows[i][k]);
+      acc[i][0] = _mm512_fmadd_ps(ak, bl, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ak, bh, acc[i][1]);
+    }
+  }
+  for (int i = 0; i < 8; ++i, c += ldc) {
+    __m512 lo = acc[i][0], hi = acc[i][1];
+    if (load_c) {
+      lo = _mm512_add_ps(_mm512_loadu_ps(c), lo);
+      hi = _mm512_add_ps(_mm512_loadu_ps(c + 16), hi);
+    }
+    _mm512_storeu_ps(c, lo);
+    _mm512_storeu_ps(c + 16, hi);
+  }
+}
+
+}  // namespace nl

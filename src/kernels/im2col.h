@@ -1,0 +1,49 @@
+// im2col / col2im for NHWC convolution: unfold the receptive field of every
+// output pixel into one row of a matrix, so a convolution becomes a GEMM
+// (ggml's and Caffe's approach), and fold such a matrix back (the adjoint),
+// which the input gradient needs.
+//
+// The column matrix of one image, for output rows [row_begin, row_end):
+//   col: [(row_end - row_begin) * out_w, groups, kernel_h, kernel_w, in_c / groups]
+// Row p holds output pixel (row_begin + p / out_w, p % out_w); its groups lie
+// side by side, so group g's part is a strided sub-matrix starting at column
+// g * kernel_h * kernel_w * (in_c / groups) with row stride col_width(). Taps
+// that fall into the zero padding are 0 in im2col and dropped by col2im.
+#pragma once
+#include <cstdint>
+
+namespace nl {
+
+// One image's convolution geometry. Kernels trust it: ops validate first.
+struct ConvGeometry {
+  int64_t in_h = 0, in_w = 0, in_c = 0;  // input image [in_h, in_w, in_c]
+  int64_t out_h = 0, out_w = 0;          // from conv_output_size
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int pad_top = 0, pad_left = 0;  // bottom/right padding only shows in out_h/out_w
+  int groups = 1;
+
+  int64_t group_channels() const { return in_c / groups; }
+  // Columns of one group's part: kernel_h * kernel_w * (in_c / groups).
+  int64_t group_col_width() const { return int64_t{kernel_h} * kernel_w * group_channels(); }
+  // Row length of the column matrix: kernel_h * kernel_w * in_c.
+  int64_t col_width() const { return int64_t{kernel_h} * kernel_w * in_c; }
+};
+
+// Output length along one axis: (in + pad_begin + pad_end - dilation*(kernel-1) - 1) / stride + 1,
+// or 0 when the dilated kernel does not fit in the padded input.
+int64_t conv_output_size(int64_t in, int kernel, int stride, int dilation, int pad_begin, int pad_end);
+
+// Unfolds output rows [row_begin, row_end) of one image.
+//   image: [in_h, in_w, in_c]
+//   col:   [(row_end - row_begin) * out_w, col_width()]   (written, every element)
+void im2col_nhwc(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end, float* col);
+
+// The adjoint of im2col_nhwc: adds every in-bounds entry of col back onto the
+// image pixel it was read from (image += col2im(col)), in a fixed order.
+//   col:   [(row_end - row_begin) * out_w, col_width()]
+//   image: [in_h, in_w, in_c]   (accumulated into)
+void col2im_nhwc_add(const ConvGeometry& g, const float* col, int64_t row_begin, int64_t row_end, float* image);
+
+}  // namespace nl

@@ -1,0 +1,484 @@
+// Conv2D forward and backward (NHWC, weight [Cout, KH, KW, Cin/groups]).
+//
+// Sections:
+//   1. creation and shape checks
+//   2. work plan: bands of output rows, thread-count-independent splits
+//   3. forward      (im2col + GEMM; 1x1 as a plain GEMM; depthwise by direct loops)
+//   4. backward     (input: GEMM with W then col2im; weight: GEMM with the unfolded input; bias: sums)
+//
+// Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
+// K = KH*KW*Cg (one group's receptive field). Per group, y_g[P, Mg] =
+// col_g[P, K] * W_g[Mg, K]^T, so
+//   d col_g = dy_g * W_g           -> folded back onto dx by col2im
+//   d W_g  += dy_g^T * col_g
+//   d b    += sum over pixels of dy.
+//
+// Determinism: all work is cut into pieces whose bounds depend only on the
+// shapes, never on the thread count, and each piece is computed by
+// gemm_f32(..., nullptr) on one thread. Where pieces would add into the same
+// memory (col2im of neighbouring bands, weight-gradient sums) they are either
+// separated into two passes that never overlap, or summed into per-slice
+// buffers that are then added in a fixed order. So results are bitwise the same
+// for any pool size.
+#include "nn/ops/conv2d.h"
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/im2col.h"
+#include "kernels/thread_pool.h"
+
+namespace nl {
+
+namespace {
+
+constexpr int64_t kMaxParams = int64_t{1} << 28;  // weights of one conv: 1 GiB of floats
+constexpr int64_t kMaxDim = int64_t{1} << 24;      // any single size or step
+constexpr int64_t kBandColFloats = int64_t{1} << 16;  // target size of one band's column matrix (256 KiB)
+constexpr int64_t kWeightGradSlices = 4;               // partial weight-gradient sums (fixed, see above)
+constexpr int64_t kWeightGradBudget = int64_t{1} << 24;  // floats for those partial sums
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+void run_parallel(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (pool && pool->threads() > 1) pool->parallel_for(n, fn);
+  else fn(0, n);
+}
+
+}  // namespace
+
+// ---- 1. creation and shape checks ---------------------------------------------
+
+Result<std::unique_ptr<Conv2D>> Conv2D::create(const Conv2DParams& p) {
+  auto fail = [](const std::string& what) { return Status::Error("Conv2D: " + what); };
+  if (p.in_channels <= 0 || p.in_channels > kMaxDim || p.out_channels <= 0 || p.out_channels > kMaxDim)
+    return fail("channels must be in 1.." + str(kMaxDim) + ", got in_channels=" + str(p.in_channels) +
+                " out_channels=" + str(p.out_channels));
+  if (p.kernel_h <= 0 || p.kernel_w <= 0 || p.kernel_h > kMaxDim || p.kernel_w > kMaxDim)
+    return fail("kernel must be in 1.." + str(kMaxDim) + ", got " + str(p.kernel_h) + "x" + str(p.kernel_w));
+  if (p.stride_h <= 0 || p.stride_w <= 0 || p.stride_h > kMaxDim || p.stride_w > kMaxDim)
+    return fail("stride must be in 1.." + str(kMaxDim) + ", got " + str(p.stride_h) + "x" + str(p.stride_w));
+  if (p.dilation_h <= 0 || p.dilation_w <= 0 || p.dilation_h > kMaxDim || p.dilation_w > kMaxDim)
+    return fail("dilation must be in 1.." + str(kMaxDim) + ", got " + str(p.dilation_h) + "x" + str(p.dilation_w));
+  if (p.pad_top < 0 || p.pad_left < 0 || p.pad_bottom < 0 || p.pad_right < 0 || p.pad_top > kMaxDim ||
+      p.pad_left > kMaxDim || p.pad_bottom > kMaxDim || p.pad_right > kMaxDim)
+    return fail("padding must be in 0.." + str(kMaxDim) + ", got top=" + str(p.pad_top) + " left=" + str(p.pad_left) +
+                " bottom=" + str(p.pad_bottom) + " right=" + str(p.pad_right));
+  if (p.groups <= 0) return fail("groups must be positive, got " + str(p.groups));
+  if (p.in_channels % p.groups != 0 || p.out_channels % p.groups != 0)
+    return fail("in_channels=" + str(p.in_channels) + " and out_channels=" + str(p.out_channels) +
+                " must both be divisible by groups=" + str(p.groups));
+  // Every factor is below 2^24, so the product fits a double's exact range up to 2^53 and cannot overflow.
+  const double count = static_cast<double>(p.out_channels) * p.kernel_h * p.kernel_w * (p.in_channels / p.groups);
+  if (count > static_cast<double>(kMaxParams))
+    return fail("weight [" + str(p.out_channels) + ", " + str(p.kernel_h) + ", " + str(p.kernel_w) + ", " +
+                str(p.in_channels / p.groups) + "] has more than " + str(kMaxParams) + " parameters");
+  return std::unique_ptr<Conv2D>(new Conv2D(p));
+}
+
+Conv2D::Conv2D(const Conv2DParams& params) : p_(params) {
+  weight.resize(Shape{p_.out_channels, p_.kernel_h, p_.kernel_w, p_.in_channels / p_.groups});
+  if (p_.has_bias) bias.resize(Shape{p_.out_channels});
+}
+
+std::vector<Param> Conv2D::params() {
+  std::vector<Param> out{{"weight", &weight, &weight_grad}};
+  if (p_.has_bias) out.push_back({"bias", &bias, &bias_grad});
+  return out;
+}
+
+Status Conv2D::output_shape(std::span<const Shape> inputs, Shape* output) const {
+  if (inputs.size() != 1) return Status::Error("Conv2D: needs 1 input, got " + str(static_cast<int64_t>(inputs.size())));
+  const Shape& x = inputs[0];
+  if (x.rank() != 4)
+    return Status::Error("Conv2D: input must be NHWC (rank 4), got " + x.str());
+  if (x.n() <= 0 || x.h() <= 0 || x.w() <= 0)
+    return Status::Error("Conv2D: input " + x.str() + " has an empty dimension");
+  if (x.c() != p_.in_channels)
+    return Status::Error("Conv2D: input " + x.str() + " has " + str(x.c()) + " channels, the layer expects " +
+                         str(p_.in_channels));
+  const int64_t oh = conv_output_size(x.h(), p_.kernel_h, p_.stride_h, p_.dilation_h, p_.pad_top, p_.pad_bottom);
+  const int64_t ow = conv_output_size(x.w(), p_.kernel_w, p_.stride_w, p_.dilation_w, p_.pad_left, p_.pad_right);
+  if (oh < 1 || ow < 1)
+    return Status::Error("Conv2D: kernel " + str(p_.kernel_h) + "x" + str(p_.kernel_w) + " with dilation " +
+                         str(p_.dilation_h) + "x" + str(p_.dilation_w) + " does not fit input " + str(x.h()) + "x" +
+                         str(x.w()) + " padded by top=" + str(p_.pad_top) + " bottom=" + str(p_.pad_bottom) +
+                         " left=" + str(p_.pad_left) + " right=" + str(p_.pad_right) + " (output would be " +
+                         str(oh) + "x" + str(ow) + ")");
+  *output = Shape{x.n(), oh, ow, p_.out_channels};
+  return Status::Ok();
+}
+
+// ---- 2. work plan ---------------------------------------------------------------
+
+namespace {
+
+// How one call cuts its work: bands of `band_rows` output rows of one image.
+// The split depends only on the shapes, so results do not depend on the pool.
+struct ConvPlan {
+  ConvGeometry geo;
+  int64_t batch = 0, out_c = 0;
+  int64_t mg = 0, k = 0;           // output channels and receptive field of one group
+  bool pointwise = false;          // 1x1, stride 1, no padding: the input is already the column matrix
+  bool depthwise = false;          // one input and one output channel per group: direct loops
+  int64_t band_rows = 1, bands = 1;  // bands per image
+
+  int64_t units() const { return batch * bands; }
+  int64_t row_begin(int64_t band) const { return band * band_rows; }
+  int64_t row_end(int64_t band) const { return std::min(geo.out_h, (band + 1) * band_rows); }
+};
+
+ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
+  ConvPlan plan;
+  ConvGeometry& g = plan.geo;
+  g.in_h = x.h();
+  g.in_w = x.w();
+  g.in_c = x.c();
+  g.out_h = conv_output_size(x.h(), p.kernel_h, p.stride_h, p.dilation_h, p.pad_top, p.pad_bottom);
+  g.out_w = conv_output_size(x.w(), p.kernel_w, p.stride_w, p.dilation_w, p.pad_left, p.pad_right);
+  g.kernel_h = p.kernel_h;
+  g.kernel_w = p.kernel_w;
+  g.stride_h = p.stride_h;
+  g.stride_w = p.stride_w;
+  g.dilation_h = p.dilation_h;
+  g.dilation_w = p.dilation_w;
+  g.pad_top = p.pad_top;
+  g.pad_left = p.pad_left;
+  g.groups = p.groups;
+  plan.batch = x.n();
+  plan.out_c = p.out_channels;
+  plan.mg = p.out_channels / p.groups;
+  plan.k = g.group_col_width();
+  plan.depthwise = g.group_channels() == 1 && plan.mg == 1;
+  plan.pointwise = !plan.depthwise && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                   p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+  // Bands hold about kBandColFloats of column matrix, and are tall enough that
+  // band b and band b+2 never read the same input row (band_rows*stride > the
+  // kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
+  const int64_t min_rows = (int64_t{p.dilation_h} * (p.kernel_h - 1)) / p.stride_h + 1;
+  const int64_t per_row = g.out_w * (plan.pointwise ? g.in_c : g.col_width());
+  // (An image shorter than min_rows is a single band, so the overlap rule holds there too.)
+  plan.band_rows = std::min(std::max(kBandColFloats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
+  plan.band_rows = std::max<int64_t>(plan.band_rows, 1);
+  plan.bands = (g.out_h + plan.band_rows - 1) / plan.band_rows;
+  return plan;
+}
+
+// The weight transposed to [KH, KW, C] for the depthwise loops, so that the
+// innermost loop runs over contiguous channels of input, weight and output.
+std::vector<float> depthwise_taps(const Tensor& weight, int64_t channels, int64_t taps) {
+  std::vector<float> t(static_cast<size_t>(channels * taps));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t k = 0; k < taps; ++k) t[static_cast<size_t>(k * channels + c)] = weight[c * taps + k];
+  return t;
+}
+
+// Output rows [row_begin, row_end) of one image as a matrix [pixels, Cout].
+float* output_band(float* y, const ConvPlan& plan, int64_t n, int64_t row_begin) {
+  return y + ((n * plan.geo.out_h + row_begin) * plan.geo.out_w) * plan.out_c;
+}
+const float* output_band(const float* y, const ConvPlan& plan, int64_t n, int64_t row_begin) {
+  return y + ((n * plan.geo.out_h + row_begin) * plan.geo.out_w) * plan.out_c;
+}
+
+}  // namespace
+
+// ---- 3. forward ---------------------------------------------------------------
+
+namespace {
+
+//   x: [N, H, W, C]   w_taps: [KH, KW, C]   bias: [C] or null   y: [N, OH, OW, C]
+void depthwise_forward(const ConvPlan& plan, const float* x, const float* w_taps, const float* bias, float* y,
+                       ThreadPool* pool) {
+  const ConvGeometry& g = plan.geo;
+  const int64_t c = g.in_c;
+  run_parallel(pool, plan.batch * g.out_h, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.out_h, oh = row % g.out_h;
+      const float* image = x + n * g.in_h * g.in_w * c;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        float* out = y + (row * g.out_w + ow) * c;
+        for (int64_t ch = 0; ch < c; ++ch) out[ch] = bias ? bias[ch] : 0.0f;
+        for (int kh = 0; kh < g.kernel_h; ++kh) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + int64_t{kh} * g.dilation_h;
+          if (ih < 0 || ih >= g.in_h) continue;
+          for (int kw = 0; kw < g.kernel_w; ++kw) {
+            const int64_t iw = ow * g.stride_w - g.pad_left + int64_t{kw} * g.dilation_w;
+            if (iw < 0 || iw >= g.in_w) continue;
+            const float* in = image + (ih * g.in_w + iw) * c;
+            const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
+            for (int64_t ch = 0; ch < c; ++ch) out[ch] += in[ch] * wt[ch];
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) {
+  const Tensor& input = *inputs[0];  // [N, H, W, Cin]
+  const ConvPlan plan = make_plan(p_, input.shape());
+  const ConvGeometry& g = plan.geo;
+  assert(output.shape() == (Shape{plan.batch, g.out_h, g.out_w, plan.out_c}));
+  const float* x = input.data();
+  float* y = output.data();  // [N, OH, OW, Cout]
+  const float* b = p_.has_bias ? bias.data() : nullptr;
+
+  if (plan.depthwise) {
+    const std::vector<float> taps = depthwise_taps(weight, g.in_c, int64_t{g.kernel_h} * g.kernel_w);
+    depthwise_forward(plan, x, taps.data(), b, y, ctx.pool);
+    return;
+  }
+
+  const int64_t cg = g.group_channels(), width = g.col_width();
+  run_parallel(ctx.pool, plan.units(), [&](int64_t begin, int64_t end) {
+    std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t n = unit / plan.bands, band = unit % plan.bands;
+      const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
+      const int64_t pixels = (r1 - r0) * g.out_w;
+      float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
+      if (b)
+        for (int64_t i = 0; i < pixels; ++i) std::copy(b, b + plan.out_c, out + i * plan.out_c);
+      // A: [pixels, K] per group, from the input itself or from its unfolding.
+      const float* a;
+      int64_t lda;
+      if (plan.pointwise) {
+        a = x + ((n * g.in_h + r0) * g.in_w) * g.in_c;
+        lda = g.in_c;
+      } else {
+        im2col_nhwc(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, col.data());
+        a = col.data();
+        lda = width;
+      }
+      for (int grp = 0; grp < g.groups; ++grp) {
+        GemmArgs args;
+        args.trans_b = true;  // W_g is [Mg, K]
+        args.m = pixels;
+        args.n = plan.mg;
+        args.k = plan.k;
+        args.a = a + grp * (plan.pointwise ? cg : plan.k);
+        args.lda = lda;
+        args.b = weight.data() + grp * plan.mg * plan.k;
+        args.ldb = plan.k;
+        args.c = out + grp * plan.mg;
+        args.ldc = plan.out_c;
+        args.accumulate = b != nullptr;
+        gemm_f32(args, nullptr);
+      }
+    }
+  });
+}
+
+// ---- 4. backward --------------------------------------------------------------
+
+namespace {
+
+// dx += d(loss)/dx for a depthwise conv, gathered per input row so that no two
+// threads write the same element.
+//   dy: [N, OH, OW, C]   w_taps: [KH, KW, C]   dx: [N, H, W, C]
+void depthwise_input_grad(const ConvPlan& plan, const float* dy, const float* w_taps, float* dx, ThreadPool* pool) {
+  const ConvGeometry& g = plan.geo;
+  const int64_t c = g.in_c;
+  run_parallel(pool, plan.batch * g.in_h, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / g.in_h, ih = row % g.in_h;
+      for (int kh = 0; kh < g.kernel_h; ++kh) {
+        const int64_t t = ih + g.pad_top - int64_t{kh} * g.dilation_h;  // = oh * stride_h
+        if (t < 0 || t % g.stride_h != 0 || t / g.stride_h >= g.out_h) continue;
+        const float* dy_row = dy + ((n * g.out_h + t / g.stride_h) * g.out_w) * c;
+        for (int64_t iw = 0; iw < g.in_w; ++iw) {
+          float* out = dx + (row * g.in_w + iw) * c;
+          for (int kw = 0; kw < g.kernel_w; ++kw) {
+            const int64_t u = iw + g.pad_left - int64_t{kw} * g.dilation_w;  // = ow * stride_w
+            if (u < 0 || u % g.stride_w != 0 || u / g.stride_w >= g.out_w) continue;
+            const float* grad = dy_row + (u / g.stride_w) * c;
+            const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
+            for (int64_t ch = 0; ch < c; ++ch) out[ch] += grad[ch] * wt[ch];
+          }
+        }
+      }
+    }
+  });
+}
+
+// Splits `units` into `slices` contiguous ranges fixed by the shapes alone,
+// accumulates each range into its own buffer of `size` floats (slice 0 straight
+// into `out`), in parallel, then adds the other slices into `out` in order.
+// accumulate_range(begin, end, buffer) adds the contributions of units [begin, end).
+void sum_in_fixed_slices(ThreadPool* pool, int64_t units, int64_t slices, int64_t size, float* out,
+                         const std::function<void(int64_t, int64_t, float*)>& accumulate_range) {
+  slices = std::clamp<int64_t>(slices, 1, std::max<int64_t>(units, 1));
+  std::vector<std::vector<float>> partial(static_cast<size_t>(slices - 1));
+  run_parallel(pool, slices, [&](int64_t begin, int64_t end) {
+    for (int64_t s = begin; s < end; ++s) {
+      float* buffer = out;
+      if (s > 0) {
+        partial[static_cast<size_t>(s - 1)].assign(static_cast<size_t>(size), 0.0f);
+        buffer = partial[static_cast<size_t>(s - 1)].data();
+      }
+      accumulate_range(units * s / slices, units * (s + 1) / slices, buffer);
+    }
+  });
+  for (const std::vector<float>& part : partial)
+    for (int64_t i = 0; i < size; ++i) out[i] += part[static_cast<size_t>(i)];
+}
+
+int64_t weight_grad_slices(int64_t weight_size) {
+  return std::clamp<int64_t>(kWeightGradBudget / std::max<int64_t>(weight_size, 1), 1, kWeightGradSlices);
+}
+
+}  // namespace
+
+void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> inputs, const Tensor& output,
+                      const Tensor& output_grad, std::span<Tensor* const> input_grads, bool want_param_grads) {
+  const Tensor& input = *inputs[0];  // [N, H, W, Cin]
+  Tensor* input_grad = input_grads.empty() ? nullptr : input_grads[0];  // [N, H, W, Cin], += into
+  const ConvPlan plan = make_plan(p_, input.shape());
+  const ConvGeometry& g = plan.geo;
+  const float* x = input.data();
+  const float* dy = output_grad.data();  // [N, OH, OW, Cout]
+  const int64_t cg = g.group_channels(), width = g.col_width();
+  const int64_t image_size = g.in_h * g.in_w * g.in_c;
+  const int64_t taps = int64_t{g.kernel_h} * g.kernel_w;
+
+  if (want_param_grads) {
+    if (weight_grad.shape() != weight.shape()) weight_grad.resize(weight.shape());
+    if (p_.has_bias && bias_grad.shape() != bias.shape()) bias_grad.resize(bias.shape());
+  }
+
+  // ---- bias: db[c] += sum over all pixels of dy[.., c], summed in double in pixel order.
+  if (want_param_grads && p_.has_bias) {
+    std::vector<double> sum(static_cast<size_t>(plan.out_c), 0.0);
+    const int64_t pixels = plan.batch * g.out_h * g.out_w;
+    for (int64_t i = 0; i < pixels; ++i)
+      for (int64_t c = 0; c < plan.out_c; ++c) sum[static_cast<size_t>(c)] += dy[i * plan.out_c + c];
+    for (int64_t c = 0; c < plan.out_c; ++c) bias_grad[c] += static_cast<float>(sum[static_cast<size_t>(c)]);
+  }
+
+  if (plan.depthwise) {
+    const int64_t c = g.in_c;
+    if (input_grad) {
+      const std::vector<float> w_taps = depthwise_taps(weight, c, taps);
+      depthwise_input_grad(plan, dy, w_taps.data(), input_grad->data(), ctx.pool);
+    }
+    if (want_param_grads) {
+      // Per slice, dW in [KH, KW, C] order (contiguous channels), over rows of output.
+      std::vector<float> grad_taps(static_cast<size_t>(taps * c), 0.0f);
+      sum_in_fixed_slices(ctx.pool, plan.batch * g.out_h, weight_grad_slices(taps * c), taps * c, grad_taps.data(),
+                          [&](int64_t begin, int64_t end, float* acc) {
+                            for (int64_t row = begin; row < end; ++row) {
+                              const int64_t n = row / g.out_h, oh = row % g.out_h;
+                              for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                                const float* grad = dy + (row * g.out_w + ow) * c;
+                                for (int kh = 0; kh < g.kernel_h; ++kh) {
+                                  const int64_t ih = oh * g.stride_h - g.pad_top + int64_t{kh} * g.dilation_h;
+                                  if (ih < 0 || ih >= g.in_h) continue;
+                                  for (int kw = 0; kw < g.kernel_w; ++kw) {
+                                    const int64_t iw = ow * g.stride_w - g.pad_left + int64_t{kw} * g.dilation_w;
+                                    if (iw < 0 || iw >= g.in_w) continue;
+                                    const float* in = x + n * image_size + (ih * g.in_w + iw) * c;
+                                    float* a = acc + (int64_t{kh} * g.kernel_w + kw) * c;
+                                    for (int64_t ch = 0; ch < c; ++ch) a[ch] += grad[ch] * in[ch];
+                                  }
+                                }
+                              }
+                            }
+                          });
+      for (int64_t ch = 0; ch < c; ++ch)
+        for (int64_t k = 0; k < taps; ++k) weight_grad[ch * taps + k] += grad_taps[static_cast<size_t>(k * c + ch)];
+    }
+    return;
+  }
+
+  // ---- input: per band, dcol_g = dy_g * W_g, then col2im onto dx. Bands b and
+  // b+2 never touch the same input rows, so even bands run in parallel, then odd.
+  if (input_grad) {
+    float* dx = input_grad->data();
+    auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol) {
+      const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
+      const int64_t pixels = (r1 - r0) * g.out_w;
+      const float* grad = output_band(dy, plan, n, r0);  // [pixels, Cout]
+      for (int grp = 0; grp < g.groups; ++grp) {
+        GemmArgs args;
+        args.m = pixels;
+        args.n = plan.k;
+        args.k = plan.mg;
+        args.a = grad + grp * plan.mg;
+        args.lda = plan.out_c;
+        args.b = weight.data() + grp * plan.mg * plan.k;  // W_g: [Mg, K]
+        args.ldb = plan.k;
+        if (plan.pointwise) {  // dx rows are the column matrix: add straight into them
+          args.c = dx + ((n * g.in_h + r0) * g.in_w) * g.in_c + grp * cg;
+          args.ldc = g.in_c;
+          args.accumulate = true;
+        } else {
+          args.c = dcol.data() + grp * plan.k;
+          args.ldc = width;
+        }
+        gemm_f32(args, nullptr);
+      }
+      if (!plan.pointwise) col2im_nhwc_add(g, dcol.data(), r0, r1, dx + n * image_size);
+    };
+    // Pointwise bands never overlap: one pass over all of them.
+    const int passes = plan.pointwise ? 1 : 2;
+    for (int parity = 0; parity < passes; ++parity) {
+      const int64_t step = passes;
+      const int64_t per_image = (plan.bands - parity + step - 1) / step;
+      run_parallel(ctx.pool, plan.batch * per_image, [&](int64_t begin, int64_t end) {
+        std::vector<float> dcol(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+        for (int64_t unit = begin; unit < end; ++unit)
+          input_grad_band(unit / per_image, parity + step * (unit % per_image), dcol);
+      });
+    }
+  }
+
+  // ---- weight: dW_g += dy_g^T * col_g, summed over bands in fixed slices.
+  if (want_param_grads) {
+    sum_in_fixed_slices(
+        ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
+        [&](int64_t begin, int64_t end, float* acc) {
+          std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+          for (int64_t unit = begin; unit < end; ++unit) {
+            const int64_t n = unit / plan.bands, band = unit % plan.bands;
+            const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
+            const int64_t pixels = (r1 - r0) * g.out_w;
+            const float* b;
+            int64_t ldb;
+            if (plan.pointwise) {
+              b = x + ((n * g.in_h + r0) * g.in_w) * g.in_c;
+              ldb = g.in_c;
+            } else {
+              im2col_nhwc(g, x + n * image_size, r0, r1, col.data());
+              b = col.data();
+              ldb = width;
+            }
+            const float* grad = output_band(dy, plan, n, r0);  // [pixels, Cout]
+            for (int grp = 0; grp < g.groups; ++grp) {
+              GemmArgs args;
+              args.trans_a = true;  // dy_g is stored [pixels, Mg]
+              args.m = plan.mg;
+              args.n = plan.k;
+              args.k = pixels;
+              args.a = grad + grp * plan.mg;
+              args.lda = plan.out_c;
+              args.b = b + grp * (plan.pointwise ? cg : plan.k);
+              args.ldb = ldb;
+              args.c = acc + grp * plan.mg * plan.k;
+              args.ldc = plan.k;
+              args.accumulate = true;
+              gemm_f32(args, nullptr);
+            }
+          }
+        });
+  }
+  (void)output;
+}
+
+}  // namespace nl

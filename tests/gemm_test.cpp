@@ -1,0 +1,249 @@
+// f32 GEMM: every kernel of f32_gemm.inc this build and CPU can run, against
+// gemm_f32_reference (plain loops in double). Sweeps sizes across the register
+// tile tails, all transpose combinations, accumulate, padded strides, tiny
+// cache blocks (so small matrices cross every block boundary), and checks that
+// one and two threads give bit-identical results.
+#include <catch2/catch.hpp>
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/f32_gemm.h"
+#include "kernels/thread_pool.h"
+
+namespace {
+
+using nl::F32GemmBlocking;
+using nl::F32GemmKernel;
+using nl::GemmArgs;
+
+// A GEMM problem with its own storage. Matrices are stored with leading
+// dimensions padded by `pad`; C's padding holds a sentinel the kernels must
+// not touch.
+struct Problem {
+  GemmArgs args;
+  std::vector<float> a, b, c_initial;
+  int64_t c_rows = 0, c_cols = 0;
+
+  static constexpr float kSentinel = -12345.0f;
+
+  Problem(int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, bool accumulate, int64_t pad, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    args.m = m, args.n = n, args.k = k;
+    args.trans_a = trans_a, args.trans_b = trans_b, args.accumulate = accumulate;
+    const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+    const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+    args.lda = a_cols + pad, args.ldb = b_cols + pad, args.ldc = n + pad;
+    a.assign(static_cast<size_t>(a_rows * args.lda + 1), 0.0f);
+    b.assign(static_cast<size_t>(b_rows * args.ldb + 1), 0.0f);
+    c_initial.assign(static_cast<size_t>(m * args.ldc + 1), kSentinel);
+    for (int64_t i = 0; i < a_rows; ++i)
+      for (int64_t j = 0; j < a_cols; ++j) a[i * args.lda + j] = uniform(rng);
+    for (int64_t i = 0; i < b_rows; ++i)
+      for (int64_t j = 0; j < b_cols; ++j) b[i * args.ldb + j] = uniform(rng);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c_initial[i * args.ldc + j] = uniform(rng);
+    args.a = a.data(), args.b = b.data();
+    c_rows = m, c_cols = n;
+  }
+
+  float op_a(int64_t i, int64_t p) const { return args.trans_a ? a[p * args.lda + i] : a[i * args.lda + p]; }
+  float op_b(int64_t p, int64_t j) const { return args.trans_b ? b[j * args.ldb + p] : b[p * args.ldb + j]; }
+
+  // Runs gemm into a fresh copy of the initial C.
+  template <typename Gemm>
+  std::vector<float> run(Gemm gemm) const {
+    std::vector<float> c = c_initial;
+    GemmArgs run_args = args;
+    run_args.c = c.data();
+    gemm(run_args);
+    return c;
+  }
+};
+
+// Checks `got` against the reference, element by element, with a bound that
+// grows with K: |error| <= 2 (K + 2) eps (sum_k |a b| + |c0|), the worst-case
+// float rounding of a K-term sum (the reference itself sums in double).
+void check_against_reference(const Problem& p, const std::vector<float>& got, const std::string& what) {
+  const std::vector<float> want = p.run([](const GemmArgs& g) { nl::gemm_f32_reference(g); });
+  const GemmArgs& g = p.args;
+  int failures = 0;
+  double worst_ratio = 0;
+  for (int64_t i = 0; i < g.m; ++i) {
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      const size_t at = static_cast<size_t>(i * g.ldc + j);
+      if (j >= g.n) {  // row padding: must be untouched
+        if (got[at] != Problem::kSentinel && failures++ < 5)
+          FAIL_CHECK(what << ": padding C[" << i << "][" << j << "] overwritten with " << got[at]);
+        continue;
+      }
+      double magnitude = g.accumulate ? std::fabs(p.c_initial[at]) : 0.0;
+      for (int64_t q = 0; q < g.k; ++q) magnitude += std::fabs(static_cast<double>(p.op_a(i, q)) * p.op_b(q, j));
+      const double tolerance = 2.0 * (g.k + 2) * FLT_EPSILON * magnitude + 1e-30;
+      const double error = std::fabs(static_cast<double>(got[at]) - want[at]);
+      worst_ratio = std::max(worst_ratio, error / tolerance);
+      if (!(error <= tolerance) && failures++ < 5)
+        FAIL_CHECK(what << ": C[" << i << "][" << j << "] = " << got[at] << ", reference " << want[at]
+                        << ", error " << error << " > tolerance " << tolerance);
+    }
+  }
+  if (p.c_initial.size() > static_cast<size_t>(g.m * g.ldc) && got.back() != Problem::kSentinel)
+    FAIL_CHECK(what << ": wrote past the end of C");
+  if (failures > 0) FAIL(what << ": " << failures << " wrong elements (worst error/tolerance " << worst_ratio << ")");
+}
+
+std::string describe(const F32GemmKernel& kernel, const Problem& p, const char* extra = "") {
+  const GemmArgs& g = p.args;
+  return std::string(kernel.name) + " M=" + std::to_string(g.m) + " N=" + std::to_string(g.n) +
+         " K=" + std::to_string(g.k) + (g.trans_a ? " trans_a" : "") + (g.trans_b ? " trans_b" : "") +
+         (g.accumulate ? " accumulate" : "") + " lda=" + std::to_string(g.lda) + " ldb=" + std::to_string(g.ldb) +
+         " ldc=" + std::to_string(g.ldc) + extra;
+}
+
+std::vector<const F32GemmKernel*> runnable_kernels() {
+  std::vector<const F32GemmKernel*> kernels;
+  for (const F32GemmKernel& kernel : nl::f32_gemm_kernels())
+    if (kernel.supported) kernels.push_back(&kernel);
+  return kernels;
+}
+
+// Sizes below, at and above every tile dimension of the family (4, 6, 8, 16, 32).
+const int64_t kTailSizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33};
+
+}  // namespace
+
+TEST_CASE("gemm kernel list names a runnable kernel", "[gemm]") {
+  REQUIRE(!nl::f32_gemm_kernels().empty());
+  CHECK(std::string(nl::f32_gemm_kernels().front().name) == "f32_gemm_4x4__scalar");
+  const F32GemmKernel& best = nl::f32_gemm_best_kernel();
+  CHECK(best.supported);
+  CHECK(std::string(nl::gemm_f32_kernel_name()) == best.name);
+  for (const F32GemmKernel& kernel : nl::f32_gemm_kernels()) {
+    INFO(kernel.name);
+    CHECK(std::string(kernel.name).find(std::to_string(kernel.mr) + "x" + std::to_string(kernel.nr) + "__") !=
+          std::string::npos);
+  }
+#if defined(__EMSCRIPTEN__)
+  CHECK(std::string(best.name) == "f32_gemm_4x8__wasmsimd");
+#endif
+}
+
+TEST_CASE("gemm kernels match the reference across tile tails", "[gemm]") {
+  const int64_t ks[] = {1, 2, 3, 8, 17};
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    uint32_t seed = 1;
+    for (int64_t m : kTailSizes)
+      for (int64_t n : kTailSizes)
+        for (int64_t k : ks) {
+          const Problem p(m, n, k, false, false, false, 0, seed++);
+          check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                                  describe(*kernel, p));
+        }
+  }
+}
+
+TEST_CASE("gemm kernels handle transposes, accumulate and strides", "[gemm]") {
+  const int64_t sizes[] = {1, 3, 7, 9, 17, 33};
+  const int64_t ks[] = {1, 5, 16, 37};
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    uint32_t seed = 100;
+    for (int combo = 0; combo < 8; ++combo) {
+      const bool trans_a = combo & 1, trans_b = combo & 2, accumulate = combo & 4;
+      for (int64_t m : sizes)
+        for (int64_t n : sizes)
+          for (int64_t k : ks) {
+            const int64_t pad = (m + n + k) % 3 == 0 ? 0 : 3;  // mix packed and padded strides
+            const Problem p(m, n, k, trans_a, trans_b, accumulate, pad, seed++);
+            check_against_reference(
+                p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                describe(*kernel, p));
+          }
+    }
+  }
+}
+
+TEST_CASE("gemm kernels cross cache-block boundaries", "[gemm]") {
+  // Tiny blocks make every loop of the driver take several, partial steps.
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    const F32GemmBlocking tiny_blocks[] = {
+        {3, kernel->mr, kernel->nr},
+        {8, 2 * kernel->mr, 2 * kernel->nr},
+        {5, 3 * kernel->mr, kernel->nr},
+    };
+    uint32_t seed = 500;
+    for (const F32GemmBlocking& blocks : tiny_blocks)
+      for (int combo = 0; combo < 8; ++combo) {
+        const bool trans_a = combo & 1, trans_b = combo & 2, accumulate = combo & 4;
+        const Problem p(3 * kernel->mr + 1, 3 * kernel->nr - 1, 23, trans_a, trans_b, accumulate, 2, seed++);
+        const std::string what = describe(*kernel, p, (" kc=" + std::to_string(blocks.kc)).c_str());
+        check_against_reference(
+            p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr, blocks); }), what);
+      }
+  }
+}
+
+TEST_CASE("gemm kernels on default blocks with K past one block", "[gemm]") {
+  // K = 300 crosses the default K block (256) once, with a tail of 44.
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    for (int combo = 0; combo < 4; ++combo) {
+      const Problem p(2 * kernel->mr + 3, 2 * kernel->nr + 5, 300, combo & 1, combo & 2, combo == 3, 1, 900 + combo);
+      check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                              describe(*kernel, p));
+    }
+  }
+}
+
+TEST_CASE("gemm with an empty dimension", "[gemm]") {
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    for (bool accumulate : {false, true}) {
+      // K = 0: C = 0, or C unchanged when accumulating.
+      const Problem p(5, 7, 0, false, true, accumulate, 2, 77);
+      const std::vector<float> c = p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); });
+      for (int64_t i = 0; i < 5; ++i)
+        for (int64_t j = 0; j < 7; ++j) {
+          const size_t at = static_cast<size_t>(i * p.args.ldc + j);
+          REQUIRE(c[at] == (accumulate ? p.c_initial[at] : 0.0f));
+        }
+      // M = 0 or N = 0: nothing is touched.
+      for (auto [m, n] : {std::pair<int64_t, int64_t>{0, 7}, {5, 0}}) {
+        const Problem q(m, n, 4, false, false, accumulate, 2, 78);
+        REQUIRE(q.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }) == q.c_initial);
+      }
+    }
+  }
+}
+
+TEST_CASE("gemm results are bit-identical for 1 and 2 threads", "[gemm]") {
+  nl::ThreadPool pool(2);
+  // Shapes that split over rows (the first), over columns (the second: few
+  // row tiles), and ones too small to be worth splitting. The driver splits
+  // only above a few million flops.
+  struct Shape {
+    int64_t m, n, k;
+  };
+  const Shape shapes[] = {{131, 67, 300}, {9, 600, 400}, {300, 40, 200}, {5, 5, 5}, {37, 1, 513}};
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    uint32_t seed = 1000;
+    for (const Shape& s : shapes)
+      for (int combo = 0; combo < 8; ++combo) {
+        const Problem p(s.m, s.n, s.k, combo & 1, combo & 2, combo & 4, 1, seed++);
+        const std::vector<float> one = p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); });
+        const std::vector<float> two = p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, &pool); });
+        INFO(describe(*kernel, p));
+        REQUIRE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+        if (combo == 0) check_against_reference(p, two, describe(*kernel, p, " 2 threads"));
+      }
+  }
+}
+
+TEST_CASE("gemm_f32 dispatches to a correct kernel", "[gemm]") {
+  nl::ThreadPool pool(2);
+  const Problem p(70, 45, 260, true, false, true, 4, 4242);
+  const std::vector<float> c = p.run([&](const GemmArgs& g) { nl::gemm_f32(g, &pool); });
+  check_against_reference(p, c, std::string("gemm_f32 via ") + nl::gemm_f32_kernel_name());
+}
