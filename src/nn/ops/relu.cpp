@@ -1,0 +1,26 @@
+#include "nn/ops/relu.h"
+
+namespace nl {
+
+Result<std::unique_ptr<ReLU>> ReLU::create() { return std::unique_ptr<ReLU>(new ReLU()); }
+
+// x: [any], y: [same]. `x < 0 ? 0 : x` keeps NaN as NaN.
+void ReLU::forward(const OpContext&, std::span<const Tensor* const> inputs, Tensor& output) {
+  const float* x = inputs[0]->data();
+  float* y = output.data();
+  const int64_t n = output.elements();
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+// dy, dx: [same as x]
+void ReLU::backward(const OpContext&, std::span<const Tensor* const> inputs, const Tensor&, const Tensor& output_grad,
+                    std::span<Tensor* const> input_grads, bool) {
+  if (!input_grads[0]) return;
+  const float* x = inputs[0]->data();
+  const float* dy = output_grad.data();
+  float* dx = input_grads[0]->data();
+  const int64_t n = output_grad.elements();
+  for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+}  // namespace nl

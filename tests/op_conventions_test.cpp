@@ -1,0 +1,149 @@
+// The Op conventions of nn/op.h, checked on every op of src/nn/ops at once:
+// backward adds into input gradients (+=), a null input gradient is skipped,
+// parameter gradients accumulate only when asked, and output_shape rejects a
+// wrong input count with a message naming the op.
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "nn/ops/add.h"
+#include "nn/ops/avg_pool2d.h"
+#include "nn/ops/batch_norm.h"
+#include "nn/ops/clip.h"
+#include "nn/ops/concat.h"
+#include "nn/ops/dropout.h"
+#include "nn/ops/flatten.h"
+#include "nn/ops/global_avg_pool.h"
+#include "nn/ops/hard_sigmoid.h"
+#include "nn/ops/hard_swish.h"
+#include "nn/ops/leaky_relu.h"
+#include "nn/ops/max_pool2d.h"
+#include "nn/ops/relu.h"
+#include "nn/ops/scale.h"
+#include "nn/ops/sigmoid.h"
+#include "nn/ops/softmax.h"
+#include "nn/ops/tanh.h"
+#include "op_test_util.h"
+
+using namespace nl;
+using namespace nl::test;
+
+namespace {
+
+struct Case {
+  std::unique_ptr<Op> op;
+  std::vector<Shape> inputs;
+  bool training = false;
+};
+
+std::vector<Case> every_op() {
+  const Shape image{2, 5, 4, 3};
+  Pool2DParams overlapping;
+  overlapping.kernel_h = overlapping.kernel_w = 3;
+  overlapping.stride_h = overlapping.stride_w = 1;
+  overlapping.pad_top = overlapping.pad_left = overlapping.pad_bottom = overlapping.pad_right = 1;
+  std::vector<Case> cases;
+  cases.push_back({unwrap(ReLU::create()), {image}});
+  cases.push_back({unwrap(Clip::create_relu6()), {image}});
+  cases.push_back({unwrap(LeakyReLU::create(0.2f)), {image}});
+  cases.push_back({unwrap(Sigmoid::create()), {image}});
+  cases.push_back({unwrap(Tanh::create()), {image}});
+  cases.push_back({unwrap(HardSigmoid::create()), {image}});
+  cases.push_back({unwrap(HardSwish::create()), {image}});
+  cases.push_back({unwrap(MaxPool2D::create(overlapping)), {image}});
+  cases.push_back({unwrap(AvgPool2D::create(overlapping)), {image}});
+  cases.push_back({unwrap(GlobalAvgPool::create()), {image}});
+  cases.push_back({unwrap(BatchNorm::create(3)), {image}, false});
+  cases.push_back({unwrap(BatchNorm::create(3)), {image}, true});
+  cases.push_back({unwrap(Add::create()), {image, image, image}});
+  cases.push_back({unwrap(Scale::create(-1.5f)), {image}});
+  cases.push_back({unwrap(Concat::create()), {image, Shape{2, 5, 4, 1}}});
+  cases.push_back({unwrap(Flatten::create()), {image}});
+  cases.push_back({unwrap(Dropout::create(0.4f)), {image}, true});
+  cases.push_back({unwrap(Softmax::create()), {image}});
+  return cases;
+}
+
+}  // namespace
+
+TEST_CASE("every op adds into input gradients and skips null ones", "[ops]") {
+  std::mt19937_64 rng(801);
+  for (Case& c : every_op()) {
+    Op& op = *c.op;
+    INFO(op.type() << (c.training ? " (training)" : ""));
+    OpContext ctx;
+    ctx.training = c.training;
+    ctx.seed = 7;
+    std::vector<Tensor> xs;
+    for (const Shape& s : c.inputs) xs.push_back(random_tensor(s, rng, -2.0f, 2.0f));
+    std::vector<const Tensor*> ins;
+    for (const Tensor& t : xs) ins.push_back(&t);
+    const Tensor y = run_forward(op, ins, ctx);
+    const Tensor dy = random_tensor(y.shape(), rng);
+
+    const std::vector<Tensor> fresh = run_backward(op, ins, y, dy, ctx);
+    std::vector<Tensor> prefilled;
+    std::vector<Tensor*> ptrs;
+    for (const Tensor& t : xs) {
+      prefilled.emplace_back(t.shape());
+      prefilled.back().fill(0.25f);
+    }
+    for (Tensor& t : prefilled) ptrs.push_back(&t);
+    op.backward(ctx, ins, y, dy, ptrs, false);
+    for (size_t i = 0; i < xs.size(); ++i)
+      for (int64_t e = 0; e < xs[i].elements(); ++e)
+        REQUIRE(prefilled[i][e] == Approx(fresh[i][e] + 0.25f).margin(1e-6));
+
+    // Only the first input's gradient wanted: it comes out the same.
+    Tensor first(xs[0].shape());
+    std::vector<Tensor*> only_first(xs.size(), nullptr);
+    only_first[0] = &first;
+    op.backward(ctx, ins, y, dy, only_first, false);
+    for (int64_t e = 0; e < first.elements(); ++e) REQUIRE(first[e] == fresh[0][e]);
+
+    // Nothing wanted: nothing to do (and nothing touched).
+    std::vector<Tensor*> none(xs.size(), nullptr);
+    op.backward(ctx, ins, y, dy, none, false);
+  }
+}
+
+TEST_CASE("parameter gradients accumulate only when asked", "[ops][batchnorm]") {
+  std::mt19937_64 rng(802);
+  for (bool training : {false, true}) {
+    auto bn = unwrap(BatchNorm::create(4));
+    fill_uniform(bn->weight, rng);
+    const Tensor x = random_tensor(Shape{3, 2, 2, 4}, rng);
+    OpContext ctx;
+    ctx.training = training;
+    const Tensor y = run_forward(*bn, {&x}, ctx);
+    const Tensor dy = random_tensor(y.shape(), rng);
+    bn->zero_param_grads();
+    run_backward(*bn, {&x}, y, dy, ctx, false);
+    for (int c = 0; c < 4; ++c) REQUIRE(bn->weight_grad[c] == 0.0f);
+    run_backward(*bn, {&x}, y, dy, ctx, true);
+    const Tensor once = bn->weight_grad, once_bias = bn->bias_grad;
+    const Tensor* input[1] = {&x};
+    Tensor* no_input_grad[1] = {nullptr};
+    bn->backward(ctx, input, y, dy, no_input_grad, true);  // parameters only
+    for (int c = 0; c < 4; ++c) {
+      REQUIRE(bn->weight_grad[c] == Approx(2 * once[c]));
+      REQUIRE(bn->bias_grad[c] == Approx(2 * once_bias[c]));
+    }
+  }
+}
+
+TEST_CASE("every op rejects a wrong number of inputs, naming itself", "[ops]") {
+  for (Case& c : every_op()) {
+    Shape out;
+    const Status none = c.op->output_shape({}, &out);
+    INFO(c.op->type() << ": " << none.message());
+    REQUIRE_FALSE(none.ok());
+    CHECK(contains(none.message(), c.op->type()));
+    if (c.inputs.size() == 1) {
+      const std::vector<Shape> two = {c.inputs[0], c.inputs[0]};
+      const Status extra = c.op->output_shape(two, &out);
+      INFO(extra.message());
+      CHECK_FALSE(extra.ok());
+    }
+  }
+}
