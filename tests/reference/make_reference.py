@@ -463,11 +463,8 @@ class Net:
         self.params[node + ".weight"] = Param(self.r.conv_weight(cout, cin // groups, k, k), conv_weight)
         if bias:
             self.params[node + ".bias"] = Param(self.r.uniform((cout,), -0.2, 0.2))
-        spec = (node, stride, pad, groups, bias)
-
         def apply(x, p):
-            return F.conv2d(x, p[node + ".weight"], p.get(node + ".bias") if spec[4] else None,
-                            stride=stride, padding=pad, groups=groups)
+            return F.conv2d(x, p[node + ".weight"], p.get(node + ".bias"), stride=stride, padding=pad, groups=groups)
         return apply
 
     def bn(self, node, c, training):
@@ -492,18 +489,19 @@ def make_vgg_case(training):
     name = "net_vgg_" + ("train" if training else "eval")
 
     def build(out_dir):
-        # input [2, 3, 16, 16] -> conv1 8 -> conv2 8 -> pool1 -> conv3 16 -> pool2 -> [2, 16, 4, 4]
-        # -> flatten 256 -> fc1 32 -> relu -> fc2 10
+        # input [2, 3, 16, 16] -> conv1 8 (with bias), relu -> conv2 8, bn, relu -> pool1
+        # -> conv3 16, bn, relu -> pool2 -> [2, 16, 4, 4] -> flatten 256 -> fc1 32 -> relu -> fc2 10
+        # (conv1 has no BN after it: a bias before a training-mode BN has an exactly zero gradient)
         r = Rand(name)
         net = Net(r)
-        conv1, bn1 = net.conv("conv1", 3, 8, 3, pad=1, bias=True), net.bn("bn1", 8, training)
+        conv1 = net.conv("conv1", 3, 8, 3, pad=1, bias=True)
         conv2, bn2 = net.conv("conv2", 8, 8, 3, pad=1), net.bn("bn2", 8, training)
         conv3, bn3 = net.conv("conv3", 8, 16, 3, pad=1), net.bn("bn3", 16, training)
         fc1 = net.dense("fc1", 256, 32, dense_after_flatten(16, 4, 4))
         fc2 = net.dense("fc2", 32, 10)
 
         def forward(ins, p):
-            x = F.relu(bn1(conv1(ins[0], p), p))
+            x = F.relu(conv1(ins[0], p))
             x = F.max_pool2d(F.relu(bn2(conv2(x, p), p)), 2, 2)
             x = F.max_pool2d(F.relu(bn3(conv3(x, p), p)), 2, 2)
             x = F.relu(fc1(x.flatten(1), p))
