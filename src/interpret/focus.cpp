@@ -113,7 +113,8 @@ Result<FocusMap> occlusion(Executor& ex, const Tensor& image, int class_index, c
   for (int64_t y : ys)
     for (int64_t x : xs) patches.emplace_back(y, x);
   std::vector<double> drop(static_cast<size_t>(h * w), 0.0), cover(static_cast<size_t>(h * w), 0.0);
-  const int64_t per = h * w * ch, batch = 32;
+  const int64_t per = h * w * ch;
+  const size_t batch = 32;
   for (size_t begin = 0; begin < patches.size(); begin += batch) {
     const size_t end = std::min(patches.size(), begin + batch);
     Tensor b(Shape{static_cast<int64_t>(end - begin), h, w, ch});
