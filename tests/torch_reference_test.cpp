@@ -15,7 +15,9 @@
 //   6. the test cases
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -538,4 +540,34 @@ TEST_CASE("single ops match PyTorch: outputs, input and parameter gradients", "[
 
 TEST_CASE("whole networks match PyTorch: outputs, input and parameter gradients", "[torch]") {
   run_cases(true, "networks");
+}
+
+TEST_CASE("the reference reader rejects damaged files with a reason", "[torch]") {
+  std::vector<std::string> names = load_index();
+  const std::string source = reference_dir() + "/" + names.front() + ".nlref";
+  std::ifstream in(source, std::ios::binary);
+  REQUIRE(in);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string dir = reference_dir();
+  const std::string damaged = "damaged_for_reader_test";
+  auto try_bytes = [&](const std::string& content) {
+    {
+      std::ofstream out(dir + "/" + damaged + ".nlref", std::ios::binary | std::ios::trunc);
+      out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    }
+    ReferenceCase c;
+    return nl::test::read_reference_case(dir, damaged, &c);
+  };
+  REQUIRE(try_bytes(bytes).ok());
+  for (size_t cut : {size_t{0}, size_t{5}, size_t{12}, bytes.size() / 2, bytes.size() - 1}) {
+    nl::Status s = try_bytes(bytes.substr(0, cut));
+    INFO("cut at " << cut);
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find(damaged) != std::string::npos);
+  }
+  std::string bad_magic = bytes;
+  bad_magic[0] = 'X';
+  CHECK(try_bytes(bad_magic).message().find("magic") != std::string::npos);
+  CHECK(try_bytes(bytes + "junk").message().find("trailing") != std::string::npos);
+  std::remove((dir + "/" + damaged + ".nlref").c_str());
 }
