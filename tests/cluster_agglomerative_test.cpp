@@ -56,6 +56,16 @@ TEST_CASE("agglomerative merges, leaf order and maxclust cuts equal SciPy's", "[
       CHECK(z[r * 4 + 3] == c.z[r * 4 + 3]);
     }
 
+    if (c.points) {  // threads split the distance computation only: same merges
+      nl::ThreadPool pool(2);
+      nl::Result<Dendrogram> threaded = nl::agglomerative_clustering(
+          {std::span<const float>(c.points, static_cast<size_t>(c.n * c.d)), c.n, c.d},
+          std::string(c.metric) == "cosine" ? nl::DistanceMetric::kCosine : nl::DistanceMetric::kEuclidean,
+          linkage_named(c.method), &pool);
+      REQUIRE(threaded.ok());
+      CHECK(nl::linkage_matrix(threaded.value()) == z);
+    }
+
     const std::vector<int64_t> leaves = nl::dendrogram_leaf_order(dendrogram);
     CHECK(leaves == std::vector<int64_t>(c.leaves, c.leaves + c.n));
 
@@ -120,6 +130,12 @@ TEST_CASE("agglomerative clustering rejects invalid input with a clear error", "
   CHECK_THAT(from({0, NAN, NAN, 0}, 2), Catch::Contains("finite and >= 0"));
   CHECK_THAT(from({1, 1, 1, 0}, 2), Catch::Contains("diagonal entry (0, 0)"));
   CHECK_THAT(from({}, 0), Catch::Contains("at least one item"));
+
+  const std::vector<float> many(nl::kMaxAgglomerativeItems + 1, 1.0f);
+  nl::Result<Dendrogram> too_many = nl::agglomerative_clustering(
+      {many, nl::kMaxAgglomerativeItems + 1, 1}, nl::DistanceMetric::kEuclidean, Linkage::kAverage);
+  REQUIRE_FALSE(too_many.ok());
+  CHECK_THAT(too_many.status().message(), Catch::Contains("8193 items is more than the 8192 supported"));
 
   nl::Result<Dendrogram> ok = nl::agglomerative_clustering({v, 3, 2}, nl::DistanceMetric::kEuclidean, Linkage::kSingle);
   REQUIRE(ok.ok());

@@ -189,6 +189,14 @@ Dendrogram cluster_condensed(std::vector<double> condensed, int64_t n, Linkage l
   return to_dendrogram(std::move(raw), n);
 }
 
+Status check_item_count(int64_t n, const std::string& who) {
+  if (n > kMaxAgglomerativeItems)
+    return Status::Error(who + std::to_string(n) + " items is more than the " +
+                         std::to_string(kMaxAgglomerativeItems) + " supported (the pairwise distances alone would take " +
+                         std::to_string(n * (n - 1) / 2 * 8 / (1 << 20)) + " MB)");
+  return Status::Ok();
+}
+
 }  // namespace
 
 // ---- public entry points ----------------------------------------------------------
@@ -206,15 +214,27 @@ const char* linkage_name(Linkage linkage) {
 Result<Dendrogram> agglomerative_clustering(const FeatureRows& points, DistanceMetric metric, Linkage linkage,
                                             ThreadPool* pool) {
   NL_RETURN_IF_ERROR(check_feature_rows(points, "agglomerative clustering"));
+  NL_RETURN_IF_ERROR(check_item_count(points.rows, "agglomerative clustering: "));
   if (linkage == Linkage::kWard && metric != DistanceMetric::kEuclidean)
     return Status::Error(std::string("agglomerative clustering: Ward linkage needs Euclidean distances, got ") +
                          distance_metric_name(metric));
-  Result<std::vector<double>> square = pairwise_distances(points, metric, pool);
-  if (!square.ok()) return square.status();
+  // Straight into the condensed form (half the memory of the square matrix).
   const int64_t n = points.rows;
+  const std::vector<double> norms = metric == DistanceMetric::kCosine ? row_norms(points) : std::vector<double>();
   std::vector<double> condensed(static_cast<size_t>(n * (n - 1) / 2));
-  for (int64_t i = 0, c = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j) condensed[c++] = square.value()[i * n + j];
+  auto fill_rows = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      if (i == n - 1) continue;
+      double* out = condensed.data() + condensed_index(n, i, i + 1);
+      for (int64_t j = i + 1; j < n; ++j)
+        *out++ = metric == DistanceMetric::kEuclidean
+                     ? std::sqrt(squared_euclidean_distance(points.row(i), points.row(j), points.cols))
+                     : cosine_distance_from_dot(dot_product(points.row(i), points.row(j), points.cols), norms[i],
+                                                norms[j]);
+    }
+  };
+  if (pool) pool->parallel_for(n, fill_rows);
+  else fill_rows(0, n);
   return cluster_condensed(std::move(condensed), n, linkage);
 }
 
@@ -222,6 +242,7 @@ Result<Dendrogram> agglomerative_clustering_from_distances(std::span<const doubl
                                                            Linkage linkage) {
   const std::string who = "agglomerative clustering from distances: ";
   if (n < 1) return Status::Error(who + "needs at least one item, got n = " + std::to_string(n));
+  NL_RETURN_IF_ERROR(check_item_count(n, who));
   if (static_cast<int64_t>(distances.size()) != n * n)
     return Status::Error(who + std::to_string(distances.size()) + " values do not make a " + std::to_string(n) +
                          " x " + std::to_string(n) + " matrix");

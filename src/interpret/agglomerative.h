@@ -49,6 +49,10 @@ struct Dendrogram {
   std::vector<Merge> merges;  // [n - 1]; row r creates cluster n + r; heights non-decreasing
 };
 
+// At most this many items: the algorithms keep n (n - 1) / 2 distances in
+// double (256 MB at the limit), a lot for a WebAssembly heap.
+inline constexpr int64_t kMaxAgglomerativeItems = 8192;
+
 // points: [n x d]. Ward needs Euclidean distances (as in SciPy).
 Result<Dendrogram> agglomerative_clustering(const FeatureRows& points, DistanceMetric metric, Linkage linkage,
                                             ThreadPool* pool = nullptr);

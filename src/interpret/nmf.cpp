@@ -14,28 +14,44 @@ namespace {
 // Dense row-major products, plain loops in a fixed order (sizes are a layer's
 // neurons by some hundreds of images: small).
 
-// out[a x b] = x[a x c] * y[b x c]^T
+// out[a x b] = x[a x c] * y[b x c]^T: dot products of rows, with four partial
+// sums (a single sum waits on the adder; the order is fixed, so every
+// platform gets the same bits).
 void multiply_by_transpose(const std::vector<double>& x, const std::vector<double>& y, int64_t a, int64_t b,
                            int64_t c, std::vector<double>& out) {
   out.assign(static_cast<size_t>(a * b), 0.0);
-  for (int64_t i = 0; i < a; ++i)
+  for (int64_t i = 0; i < a; ++i) {
+    const double* xi = x.data() + i * c;
     for (int64_t j = 0; j < b; ++j) {
-      double sum = 0;
-      for (int64_t k = 0; k < c; ++k) sum += x[i * c + k] * y[j * c + k];
-      out[i * b + j] = sum;
+      const double* yj = y.data() + j * c;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int64_t k = 0;
+      for (; k + 4 <= c; k += 4) {
+        s0 += xi[k] * yj[k];
+        s1 += xi[k + 1] * yj[k + 1];
+        s2 += xi[k + 2] * yj[k + 2];
+        s3 += xi[k + 3] * yj[k + 3];
+      }
+      for (; k < c; ++k) s0 += xi[k] * yj[k];
+      out[i * b + j] = (s0 + s1) + (s2 + s3);
     }
+  }
 }
 
-// out[a x b] = x[c x a]^T * y[c x b]
-void transpose_multiply(const std::vector<double>& x, const std::vector<double>& y, int64_t a, int64_t b, int64_t c,
-                        std::vector<double>& out) {
-  out.assign(static_cast<size_t>(a * b), 0.0);
-  for (int64_t k = 0; k < c; ++k)
-    for (int64_t i = 0; i < a; ++i) {
-      const double x_ki = x[k * a + i];
-      if (x_ki == 0) continue;
-      for (int64_t j = 0; j < b; ++j) out[i * b + j] += x_ki * y[k * b + j];
+// out[b x a] = y[c x b]^T * x[c x a]: sums of scaled rows of x, long
+// contiguous loops the compiler vectorises (without reordering any sum).
+void transpose_times(const std::vector<double>& y, const std::vector<double>& x, int64_t c, int64_t b, int64_t a,
+                     std::vector<double>& out) {
+  out.assign(static_cast<size_t>(b * a), 0.0);
+  for (int64_t k = 0; k < c; ++k) {
+    const double* xk = x.data() + k * a;
+    for (int64_t j = 0; j < b; ++j) {
+      const double y_kj = y[k * b + j];
+      if (y_kj == 0) continue;
+      double* row = out.data() + j * a;
+      for (int64_t i = 0; i < a; ++i) row[i] += y_kj * xk[i];
     }
+  }
 }
 
 // |V - W H|_F.   v: [n x m], w: [n x r], h: [r x m]
@@ -125,7 +141,7 @@ Result<NmfResult> nmf(const FeatureRows& v_rows, const NmfOptions& options) {
 
   result.error_history.push_back(frobenius_error(v, w, h, n, m, r));
   const double initial_error = result.error_history.front();
-  std::vector<double> numerator, gram, h_transposed(static_cast<size_t>(m * r));
+  std::vector<double> numerator, numerator_t, gram, h_transposed(static_cast<size_t>(m * r));
   for (int iteration = 0; iteration < options.max_iterations && result.error_history.back() > 0; ++iteration) {
     // W step: V ~ W H, numerator V H^T [n x r], gram H H^T [r x r].
     multiply_by_transpose(v, h, n, r, m, numerator);
@@ -137,8 +153,11 @@ Result<NmfResult> nmf(const FeatureRows& v_rows, const NmfOptions& options) {
     // gram W^T W [r x r].
     for (int64_t k = 0; k < r; ++k)
       for (int64_t j = 0; j < m; ++j) h_transposed[j * r + k] = h[k * m + j];
-    transpose_multiply(v, w, m, r, n, numerator);
-    transpose_multiply(w, w, r, r, n, gram);
+    transpose_times(w, v, n, r, m, numerator_t);  // W^T V [r x m]
+    numerator.resize(static_cast<size_t>(m * r));
+    for (int64_t k = 0; k < r; ++k)
+      for (int64_t j = 0; j < m; ++j) numerator[j * r + k] = numerator_t[k * m + j];
+    transpose_times(w, w, n, r, r, gram);  // W^T W [r x r]
     if (options.solver == NmfSolver::kHals) hals_update(h_transposed, numerator, gram, m, r);
     else multiplicative_update(h_transposed, numerator, gram, m, r);
     for (int64_t k = 0; k < r; ++k)
