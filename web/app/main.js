@@ -1,0 +1,155 @@
+// NeuronLens in the browser: starts the engine worker (threaded build when the
+// page is cross-origin isolated, else single-threaded), Dear ImGui with ImPlot
+// on WebGL2 (jsimgui), loads the default model and its first sample, and runs
+// the UI frame loop. Everything is served from the app's own origin.
+import { ImGui, ImGuiImplWeb } from '../node_modules/@mori2003/jsimgui/build/mod.js';
+import { EngineClient } from './engine_client.js';
+import { App } from './app.js';
+import { MapRenderer } from './gl_maps.js';
+import { drawFrame } from './ui/layout.js';
+import { installAutomation } from './automation.js';
+
+const params = new URLSearchParams(location.search);
+const canvas = document.getElementById('app');
+const threaded = self.crossOriginIsolated === true;
+const build = params.get('build') === 'st' || !threaded ? 'build/wasm-st' : 'build/wasm';
+
+// The engine and the model list load while ImGui starts.
+const engine = new EngineClient();
+const engineReady = engine.request('init', { build, threads: Math.min(4, navigator.hardwareConcurrency || 1) });
+const modelsReady = fetch('build/app/models.json').then((r) => {
+  if (!r.ok) throw new Error('build/app/models.json is missing: run tools/serve (it builds the app data)');
+  return r.json();
+});
+
+const ui = {
+  engine, kiosk: params.get('kiosk') === '1', lastInteraction: performance.now(), loadingText: 'Starting the engine...',
+  camera: { stream: null, video: null, error: null }, targets: {},
+};
+
+function setupStyle() {
+  const io = ImGui.GetIO();
+  io.ConfigFlags |= 1 << 6;  // ImGuiConfigFlags_DockingEnable
+  io.IniFilename = null;
+  const style = ImGui.GetStyle();
+  style.FontSizeBase = ui.kiosk ? 24 : 15;
+  style.WindowRounding = 4;
+  style.FrameRounding = 3;
+  if (ui.kiosk) style.ScaleAllSizes(1.6);
+}
+
+async function main() {
+  await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
+  ImGui.GetIO().Fonts.AddFontDefaultVector();
+  setupStyle();
+  ui.gl = canvas.getContext('webgl2');
+  ui.maps = await MapRenderer.create(ui.gl, new URL('../../shaders/', import.meta.url));
+
+  let app = null;
+  const frame = () => {
+    canvas.width = Math.round(canvas.clientWidth * devicePixelRatio);
+    canvas.height = Math.round(canvas.clientHeight * devicePixelRatio);
+    ImGuiImplWeb.BeginRender();
+    try {
+      if (app) drawFrame(ui, app);
+      else {
+        ImGui.Begin('NeuronLens');
+        ImGui.Text(ui.loadingText);
+        ImGui.End();
+      }
+    } catch (e) {
+      if (!ui.frameError) console.error('[neuronlens] frame:', e);
+      ui.frameError = e;
+    }
+    ImGuiImplWeb.EndRender();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+
+  try {
+    ui.engineInfo = await engineReady;
+  } catch (e) {
+    ui.loadingText = `The engine failed to start: ${e.message}`;
+    return;
+  }
+  const { models } = await modelsReady.catch((e) => { ui.loadingText = e.message; return { models: [] }; });
+  app = new App(engine, ui.engineInfo, models);
+  ui.engineInfo = { ...ui.engineInfo, build };
+  installUi(ui, app);
+  installAutomation(ui, app);
+  if (!models.length) { app.say('No model is installed: run tools/serve, which builds the app data.', 'error'); return; }
+  const fragment = location.hash.length > 1 ? location.hash : null;
+  if (fragment) {
+    await app.loadModel(models[0].id);
+    await app.applyLink(fragment);
+  } else if (await app.loadModel(models[0].id)) {
+    if (app.model.samples) await app.useSample(0);
+  }
+  ui.ready = true;
+}
+
+function installUi(ui, app) {
+  ui.switchModel = async (id) => {
+    if (await app.loadModel(id)) { if (app.model.samples) await app.useSample(0); }
+  };
+  ui.copyLink = async () => {
+    const link = await app.makeLink();
+    history.replaceState(null, '', link);
+    try {
+      await navigator.clipboard.writeText(link);
+      app.say('Link copied: it opens this view, with the same image and visualization.');
+    } catch {
+      app.say('The link is in the address bar (the clipboard is not available here).');
+    }
+  };
+  ui.setKiosk = (on) => {
+    const url = new URL(location.href);
+    if (on) url.searchParams.set('kiosk', '1'); else url.searchParams.delete('kiosk');
+    location.href = url.href;
+  };
+  ui.resetToStart = () => { if (app.model?.samples) app.useSample(0); };
+
+  // Files: picker, drag and drop, paste.
+  const picker = document.createElement('input');
+  picker.type = 'file';
+  picker.accept = 'image/*';
+  picker.style.display = 'none';
+  document.body.appendChild(picker);
+  const useFile = async (file) => app.useImageFile(new Uint8Array(await file.arrayBuffer()), file.name || 'pasted image');
+  picker.addEventListener('change', () => { if (picker.files[0]) useFile(picker.files[0]); picker.value = ''; });
+  ui.openFilePicker = () => picker.click();
+  window.addEventListener('dragover', (e) => { e.preventDefault(); });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer?.files?.[0];
+    if (file) useFile(file);
+  });
+  document.addEventListener('paste', (e) => {
+    const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
+    if (file) useFile(file);
+  });
+  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) window.addEventListener(type, () => { ui.lastInteraction = performance.now(); });
+
+  ui.startCamera = async () => {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+      const video = document.createElement('video');
+      video.muted = true;
+      video.playsInline = true;
+      video.srcObject = stream;
+      await video.play();
+      Object.assign(ui.camera, { stream, video, error: null });
+    } catch (e) {
+      ui.camera.error = `The camera is not available here (${e.name || e.message}).`;
+    }
+  };
+  ui.stopCamera = () => {
+    ui.camera.stream?.getTracks().forEach((t) => t.stop());
+    Object.assign(ui.camera, { stream: null, video: null });
+  };
+}
+
+if ('serviceWorker' in navigator && params.get('sw') !== '0') {
+  navigator.serviceWorker.register('sw.js').catch((e) => console.warn('[neuronlens] service worker:', e.message));
+}
+main();

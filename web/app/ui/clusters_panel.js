@@ -1,0 +1,168 @@
+// Clusters (METHOD.md): the categories clustered by how the neurons of a layer
+// respond to them (similarity heatmap in dendrogram order, with the
+// dendrogram), the neurons grouped by the category they serve (neuron x
+// category heatmap), and the neurons clustered (tiles of their visualizations).
+import { ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, combo, fixed,
+         PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
+
+function layerChoice(ui, app, current) {
+  const layers = app.exploreLayers().filter((l) => l.id < app.model.info.logits);
+  return combo('layer', current, layers.map((l) => l.id), (id) => {
+    const l = app.layerInfo(id);
+    return `${l.name} (${l.op}, ${app.channelsOf(id)})`;
+  });
+}
+
+// The dendrogram under a heatmap's columns: merges in SciPy's convention, leaves in `order`.
+function drawDendrogram(list, origin, width, height, merges, order, n) {
+  const x = new Map(), y = new Map();
+  order.forEach((leaf, i) => { x.set(leaf, origin.x + (i + 0.5) * width / n); y.set(leaf, 0); });
+  const top = Math.max(1e-9, ...Array.from({ length: n - 1 }, (_, r) => merges[r * 4 + 2]));
+  const yOf = (d) => origin.y + height - 4 - (height - 8) * d / top;
+  for (let r = 0; r < n - 1; ++r) {
+    const a = merges[r * 4], b = merges[r * 4 + 1], d = merges[r * 4 + 2];
+    const xa = x.get(a), xb = x.get(b), ya = y.has(a) ? yOf(y.get(a)) : yOf(0), yb = yOf(y.get(b) ?? 0), ym = yOf(d);
+    const colour = 0xffd0d0d0;
+    list.AddLine(new ImVec2(xa, ya), new ImVec2(xa, ym), colour, 1.5);
+    list.AddLine(new ImVec2(xb, yb), new ImVec2(xb, ym), colour, 1.5);
+    list.AddLine(new ImVec2(xa, ym), new ImVec2(xb, ym), colour, 1.5);
+    x.set(n + r, (xa + xb) / 2);
+    y.set(n + r, d);
+  }
+}
+
+function drawCategoryClusters(ui, app) {
+  const c = app.clusters.categories;
+  const labels = app.model.labels;
+  if (!c) return;
+  const n = c.classes;
+  const order = Array.from(c.order);
+  const values = [];
+  for (const i of order) for (const j of order) values.push(c.similarity[i * n + j]);
+  const names = order.map((i) => labels[i].slice(0, 8));
+  const size = ui.kiosk ? 520 : 340;
+  ImGui.Text('Similarity of categories (cosine of their neuron responses), in dendrogram order:');
+  ImPlot.PushColormapStr('Viridis');
+  if (ImPlot.BeginPlot('##category-similarity', new ImVec2(size, size), PLOT_CANVAS | PlotFlags.NoLegend)) {
+    ImPlot.SetupAxes('', '', AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.Lock,
+                     AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.Lock);
+    ImPlot.SetupAxisTicks(ImAxis.X1, order.map((_, i) => (i + 0.5) / n), n, names, false);
+    ImPlot.SetupAxisTicks(ImAxis.Y1, order.map((_, i) => 1 - (i + 0.5) / n), n, names, false);
+    ImPlot.SetupAxesLimits(0, 1, 0, 1, 1);
+    let lo = Infinity;
+    for (const v of values) lo = Math.min(lo, v);
+    ImPlot.PlotHeatmap('similarity', values, n, n, Math.min(lo, 0.99), 1, n <= 12 ? '%.2f' : '');
+    ImPlot.EndPlot();
+  }
+  ImPlot.PopColormap(1);
+  // Dendrogram under it, aligned with the heatmap's plot area (approximately: the plot's inner width).
+  const origin = ImGui.GetCursorScreenPos();
+  const plotLeft = origin.x + 62, plotWidth = size - 70;
+  ImGui.Dummy(new ImVec2(size, 110));
+  drawDendrogram(ImGui.GetWindowDrawList(), { x: plotLeft, y: origin.y }, plotWidth, 100, c.merges, order, n);
+  ImGui.TextDisabled('Leaves left to right in the order above; lower joins = more similar categories.');
+}
+
+function drawGroups(ui, app) {
+  const g = app.clusters.groups;
+  if (!g) return;
+  const labels = app.model.labels;
+  const n = labels.length;
+  const order = Array.from(g.order);
+  const k = order.length;
+  ImGui.Text('Each neuron\'s mean contribution to each category (rows: neurons by the category they serve, best first):');
+  const values = [];
+  for (const row of order) for (let c = 0; c < n; ++c) values.push(g.scores[row * n + c]);
+  let hi = 1e-12;
+  for (const v of values) hi = Math.max(hi, Math.abs(v));
+  ImPlot.PushColormapStr('RdBu');
+  if (ImPlot.BeginPlot('##neuron-category', new ImVec2(ui.kiosk ? 520 : 340, Math.min(520, 60 + k * 4)), PLOT_CANVAS | PlotFlags.NoLegend)) {
+    ImPlot.SetupAxes('', 'neurons', AxisFlags.NoGridLines | AxisFlags.Lock, AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.Lock);
+    ImPlot.SetupAxisTicks(ImAxis.X1, labels.map((_, i) => (i + 0.5) / n), n, labels.map((l) => l.slice(0, 5)), false);
+    ImPlot.SetupAxesLimits(0, 1, 0, 1, 1);
+    ImPlot.PlotHeatmap('gamma', values, k, n, -hi, hi, '');
+    ImPlot.EndPlot();
+  }
+  ImPlot.PopColormap(1);
+  const sizes = Array.from(g.members, (m) => m.length);
+  ImGui.TextWrapped(`Group sizes: ${labels.map((l, i) => `${l} ${sizes[i]}`).join(', ')}`);
+}
+
+function tilesAtlas(ui, app) {
+  const t = app.clusters.tiles;
+  if (!t) return null;
+  const columns = 16, rows = Math.ceil(t.channels / columns);
+  const { width: w, height: h } = t;
+  const picture = cachedPicture(ui, 'tiles', `${t.node}:${t.version}`, (p) => {
+    const rgba = new Uint8Array(columns * w * rows * h * 4);
+    t.rgba.forEach((tile, c) => {
+      if (!tile) return;
+      const tx = (c % columns) * w, ty = Math.floor(c / columns) * h;
+      for (let y = 0; y < h; ++y) rgba.set(tile.subarray(y * w * 4, (y + 1) * w * 4), ((ty + y) * columns * w + tx) * 4);
+    });
+    ui.maps.setRgba(p, rgba, columns * w, rows * h);
+  });
+  return { picture, columns, rows };
+}
+
+function tile(ui, app, atlas, channel, size) {
+  const u = (channel % atlas.columns) / atlas.columns, v = Math.floor(channel / atlas.columns) / atlas.rows;
+  ImGui.Image(atlas.picture.ref, new ImVec2(size, size), new ImVec2(u, v), new ImVec2(u + 1 / atlas.columns, v + 1 / atlas.rows));
+}
+
+function drawNeuronClusters(ui, app) {
+  const c = app.clusters;
+  const labels = app.model.labels;
+  const t = c.tiles && c.tiles.node === c.layer ? c.tiles : null;
+  if (!t) {
+    if (ImGui.Button('Visualize every neuron of the layer (tiles)')) app.computeTiles();
+    help('Runs a short feature visualization (48 steps) for each neuron, to show each cluster as tiles of its members\' images.');
+  } else if (!t.done) {
+    ImGui.ProgressBar(t.progress, new ImVec2(-1, 0), 'visualizing every neuron...');
+  }
+  const atlas = t ? tilesAtlas(ui, app) : null;
+  const n = c.neurons;
+  if (!n) { if (c.features === 'visualization') ImGui.TextDisabled('Clustering by visualization needs the tiles.'); return; }
+  if (n.silhouette) ImGui.TextWrapped(`Silhouette of k-means for k = ${Array.from(n.silhouetteK).join(', ')}: ` +
+                                      `${Array.from(n.silhouette, (v) => v.toFixed(2)).join(', ')} (higher = better separated).`);
+  n.members.forEach((members, i) => {
+    const names = Array.from(n.labels[i], (l) => labels[l]).join(' / ');
+    ImGui.SeparatorText(`Cluster ${i + 1}: ${members.length} neurons, serves ${names || '-'}`);
+    const size = ui.kiosk ? 56 : 36;
+    Array.from(members).forEach((m, j) => {
+      if (j % 10 !== 0) ImGui.SameLine();
+      if (atlas && t.rgba[m]) tile(ui, app, atlas, m, size);
+      else ImGui.Button(`${m}##member${i}-${m}`, new ImVec2(size, size));
+      if (ImGui.IsItemHovered()) ImGui.SetTooltip(`neuron ${m}: click to open`);
+      if (ImGui.IsItemClicked(0)) { app.layer = c.layer; app.activations = null; app.loadActivations(); app.selectNeuron(m); }
+    });
+  });
+}
+
+export function drawClustersPanel(ui, app) {
+  explain('Groups found in the network. Categories that the neurons of a layer treat alike end up close together; ' +
+          'neurons that respond alike to the categories form clusters. Computed in your browser from the sample images.');
+  if (!app.model?.samples) { ImGui.TextDisabled('This model has no sample images.'); return; }
+  const c = app.clusters;
+  ImGui.PushItemWidth(170);
+  const layer = layerChoice(ui, app, c.layer);
+  ImGui.SameLine();
+  const source = combo('responses', c.source, ['activation', 'contribution']);
+  const features = combo('neuron features', c.features, ['activation', 'contribution', 'visualization']);
+  ImGui.SameLine();
+  const method = combo('method', c.method, ['kmeans', 'agglomerative', 'nmf']);
+  const k = [c.k];
+  ImGui.SliderInt('k (clusters)', k, 2, Math.max(2, Math.min(16, app.channelsOf(layer))));
+  ImGui.PopItemWidth();
+  const settingsChanged = layer !== c.layer || source !== c.source || features !== c.features || method !== c.method || k[0] !== c.k;
+  Object.assign(c, { layer, source, features, method, k: k[0] });
+  const p = app.statisticsProgress;
+  if (p && p.node === layer) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
+  else if (ImGui.Button(c.categories ? 'Recompute' : 'Compute clusters') || (settingsChanged && c.categories)) app.computeClusters();
+  if (ImGui.BeginTabBar('cluster-tabs')) {
+    if (ImGui.BeginTabItem('Categories')) { drawCategoryClusters(ui, app); ImGui.EndTabItem(); }
+    if (ImGui.BeginTabItem('Neuron x category')) { drawGroups(ui, app); ImGui.EndTabItem(); }
+    if (ImGui.BeginTabItem('Neuron clusters')) { drawNeuronClusters(ui, app); ImGui.EndTabItem(); }
+    ImGui.EndTabBar();
+  }
+}
