@@ -34,8 +34,8 @@ struct Activation {
 
 // For each of 200 random shapes and settings: forward against the reference
 // (absolute tolerance abs_tol plus relative rel_tol), then finite differences.
-void sweep(const std::function<Activation(std::mt19937_64&)>& make, float input_range, double abs_tol,
-           double rel_tol, uint64_t seed) {
+void sweep(const std::function<Activation(std::mt19937_64&)>& make, float input_range, double abs_tol, double rel_tol,
+           uint64_t seed) {
   std::mt19937_64 rng(seed);
   int checked = 0;
   for (int trial = 0; trial < 200; ++trial) {
@@ -78,8 +78,11 @@ double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 }  // namespace
 
 TEST_CASE("ReLU matches max(0, x) and its derivative", "[relu]") {
-  sweep([](std::mt19937_64&) { return Activation{unwrap(ReLU::create()), [](double x) { return x > 0 ? x : 0.0; }, "ReLU", {0.0f}}; },
-        2.0f, 0.0, 0.0, 101);
+  sweep(
+      [](std::mt19937_64&) {
+        return Activation{unwrap(ReLU::create()), [](double x) { return x > 0 ? x : 0.0; }, "ReLU", {0.0f}};
+      },
+      2.0f, 0.0, 0.0, 101);
   auto relu = unwrap(ReLU::create());
   expect_values(*relu, {-2.0f, 0.0f, 0.5f, 3.0f}, {0.0f, 0.0f, 0.5f, 3.0f}, {0.0f, 0.0f, 1.0f, 1.0f});
   Tensor nan_in(Shape{1});
@@ -91,14 +94,17 @@ TEST_CASE("Clip and ReLU6 clamp and pass gradients strictly inside the bounds", 
   sweep(
       [](std::mt19937_64& rng) {
         const float lo = random_float(rng, -2.0f, 1.0f), hi = lo + random_float(rng, 0.0f, 2.5f);
-        return Activation{unwrap(Clip::create(lo, hi)), [=](double x) { return std::min(std::max(x, double{lo}), double{hi}); },
-                          "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ")", {lo, hi}};
+        return Activation{unwrap(Clip::create(lo, hi)),
+                          [=](double x) { return std::min(std::max(x, double{lo}), double{hi}); },
+                          "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ")",
+                          {lo, hi}};
       },
       3.0f, 0.0, 0.0, 102);
   auto relu6 = unwrap(Clip::create_relu6());
   CHECK(relu6->min_value() == 0.0f);
   CHECK(relu6->max_value() == 6.0f);
-  expect_values(*relu6, {-1.0f, 0.0f, 3.0f, 6.0f, 7.5f}, {0.0f, 0.0f, 3.0f, 6.0f, 6.0f}, {0.0f, 0.0f, 1.0f, 0.0f, 0.0f});
+  expect_values(*relu6, {-1.0f, 0.0f, 3.0f, 6.0f, 7.5f}, {0.0f, 0.0f, 3.0f, 6.0f, 6.0f},
+                {0.0f, 0.0f, 1.0f, 0.0f, 0.0f});
   auto one_sided = unwrap(Clip::create(-1.0f, std::numeric_limits<float>::infinity()));
   expect_values(*one_sided, {-3.0f, 1e30f}, {-1.0f, 1e30f}, {0.0f, 1.0f});
 }
@@ -107,8 +113,10 @@ TEST_CASE("LeakyReLU scales the negative side by alpha", "[leaky_relu]") {
   sweep(
       [](std::mt19937_64& rng) {
         const float alpha = random_float(rng, -0.5f, 1.5f);
-        return Activation{unwrap(LeakyReLU::create(alpha)), [=](double x) { return x > 0 ? x : alpha * x; },
-                          "LeakyReLU(" + std::to_string(alpha) + ")", {0.0f}};
+        return Activation{unwrap(LeakyReLU::create(alpha)),
+                          [=](double x) { return x > 0 ? x : alpha * x; },
+                          "LeakyReLU(" + std::to_string(alpha) + ")",
+                          {0.0f}};
       },
       2.0f, 1e-7, 1e-6, 103);
   auto leaky = unwrap(LeakyReLU::create(0.1f));
@@ -117,8 +125,11 @@ TEST_CASE("LeakyReLU scales the negative side by alpha", "[leaky_relu]") {
 }
 
 TEST_CASE("Sigmoid is accurate over its range, tails included", "[sigmoid]") {
-  sweep([](std::mt19937_64&) { return Activation{unwrap(Sigmoid::create()), sigmoid_ref, "Sigmoid"}; }, 8.0f, 1e-7,
-        1e-6, 104);
+  sweep(
+      [](std::mt19937_64&) {
+        return Activation{unwrap(Sigmoid::create()), sigmoid_ref, "Sigmoid"};
+      },
+      8.0f, 1e-7, 1e-6, 104);
   auto sigmoid = unwrap(Sigmoid::create());
   const float ln3 = std::log(3.0f);
   expect_values(*sigmoid, {0.0f, ln3, -ln3}, {0.5f, 0.75f, 0.25f}, {0.25f, 0.1875f, 0.1875f});
@@ -136,8 +147,11 @@ TEST_CASE("Sigmoid is accurate over its range, tails included", "[sigmoid]") {
 }
 
 TEST_CASE("Tanh is accurate near zero and saturates", "[tanh]") {
-  sweep([](std::mt19937_64&) { return Activation{unwrap(Tanh::create()), [](double x) { return std::tanh(x); }, "Tanh"}; },
-        4.0f, 1e-7, 1e-6, 105);
+  sweep(
+      [](std::mt19937_64&) {
+        return Activation{unwrap(Tanh::create()), [](double x) { return std::tanh(x); }, "Tanh"};
+      },
+      4.0f, 1e-7, 1e-6, 105);
   auto tanh_op = unwrap(Tanh::create());
   const float ln2 = std::log(2.0f);  // tanh(ln 2) = (4 - 1) / (4 + 1)
   expect_values(*tanh_op, {0.0f, ln2, -ln2}, {0.0f, 0.6f, -0.6f}, {1.0f, 0.64f, 0.64f});
@@ -169,7 +183,8 @@ TEST_CASE("HardSwish follows x * relu6(x + 3) / 6", "[hard_swish]") {
   sweep(
       [](std::mt19937_64&) {
         return Activation{unwrap(HardSwish::create()),
-                          [](double x) { return x * std::min(6.0, std::max(0.0, x + 3.0)) / 6.0; }, "HardSwish",
+                          [](double x) { return x * std::min(6.0, std::max(0.0, x + 3.0)) / 6.0; },
+                          "HardSwish",
                           {-3.0f, 3.0f}};
       },
       5.0f, 1e-6, 1e-6, 107);
@@ -178,7 +193,8 @@ TEST_CASE("HardSwish follows x * relu6(x + 3) / 6", "[hard_swish]") {
                 {0.0f, 0.0f, 1.0f / 3.0f + 0.5f, 1.0f});
 }
 
-TEST_CASE("activations reject bad settings and input counts with the values", "[relu][clip][leaky_relu][hard_sigmoid]") {
+TEST_CASE("activations reject bad settings and input counts with the values",
+          "[relu][clip][leaky_relu][hard_sigmoid]") {
   auto bad_clip = Clip::create(2.0f, 1.0f);
   REQUIRE_FALSE(bad_clip.ok());
   CHECK(contains(bad_clip.status().message(), "min 2"));

@@ -103,7 +103,9 @@ struct Case {
 };
 
 Case random_case(std::mt19937_64& rng, Kind kind) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // Not std::uniform_int_distribution: its output differs between libstdc++ and
+  // libc++, and native and wasm runs should draw the same settings.
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)); };
   Conv2DParams p;
   int groups = 1, cg = pick(1, 4), mg = pick(1, 4);
   p.kernel_h = pick(1, 3);
@@ -395,7 +397,8 @@ namespace {
 
 // Shapes big enough that one image's work is cut into several bands of output
 // rows (about 64K floats of column matrix each), including kernels taller than
-// a band's natural height, so the two-pass col2im is exercised.
+// a band's natural height, so the two-pass col2im is exercised; and one band
+// alone, which hands the thread pool to the GEMMs instead.
 std::vector<Case> banded_cases() {
   std::vector<Case> cases;
   auto add = [&](Shape x, int64_t cout, int k, int stride, int dil, int pt, int pb, int groups, bool bias) {
@@ -417,6 +420,7 @@ std::vector<Case> banded_cases() {
   add(Shape{2, 40, 40, 64}, 8, 1, 1, 1, 0, 0, 1, true);     // pointwise, several bands
   add(Shape{1, 30, 30, 20}, 20, 3, 1, 1, 1, 1, 20, true);   // depthwise
   add(Shape{1, 37, 41, 35}, 10, 4, 3, 1, 2, 0, 5, true);    // even kernel, stride 3, odd sizes
+  add(Shape{1, 8, 8, 96}, 64, 3, 1, 1, 1, 1, 1, true);      // one band: the GEMMs take the pool
   return cases;
 }
 

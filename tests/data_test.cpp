@@ -99,7 +99,7 @@ TEST_CASE("IDX: hostile files are refused with a message naming the file and the
              Catch::Contains("claims 60000 x 28 x 28 = 47040000 bytes of data but only 10 follow"));
   // Dimensions whose product overflows 64 bits are caught without overflowing.
   CHECK_THAT(parse_error(concat(idx_header({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}), Bytes(16))),
-             Catch::Contains("4294967295 x 4294967295 x 4294967295 x 4294967295"));
+             Catch::Contains("4294967295 x 4294967295 x 4294967295 x 4294967295 = more than 2^64 bytes"));
   CHECK_THAT(parse_error(concat(idx_header({2, 0, 2}), Bytes{})), Catch::Contains("dimension 1 is 0"));
   CHECK_THAT(parse_error(concat(kTinyImages, {9, 9})), Catch::Contains("2 unexpected bytes after"));
   // Every truncation of a valid file is refused.

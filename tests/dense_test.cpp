@@ -1,6 +1,7 @@
 // Dense: a hand-computed case, finite differences on random sizes, plain loops
-// as the oracle for forward and every gradient (including sizes that span
-// several GEMM tiles), thread-count independence, and validation messages.
+// as the oracle for forward and every gradient (batches on both sides of the
+// GEMM / direct-loop switches at 4 and 8 rows, sizes spanning several 64-wide blocks),
+// thread-count independence, and validation messages.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -126,9 +127,11 @@ TEST_CASE("dense: a 2x2 input through a 3x2 weight, by hand", "[dense]") {
 
 TEST_CASE("dense: gradients match finite differences on 240 random sizes", "[dense]") {
   std::mt19937_64 rng(17);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // Not std::uniform_int_distribution: its output differs between libstdc++ and
+  // libc++, and native and wasm runs should draw the same settings.
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)); };
   for (int i = 0; i < 240; ++i) {
-    const int64_t n = pick(1, 4), in = pick(1, 24), out = pick(1, 24);
+    const int64_t n = pick(1, 12), in = pick(1, 24), out = pick(1, 24);
     const bool bias = pick(0, 3) != 0;
     INFO("case " << i << ": N=" << n << " In=" << in << " Out=" << out << " bias=" << bias);
     auto d = make_dense(in, out, bias, rng);
@@ -143,13 +146,20 @@ TEST_CASE("dense: gradients match finite differences on 240 random sizes", "[den
   }
 }
 
-TEST_CASE("dense: forward and gradients match plain loops, small and multi-tile sizes", "[dense]") {
+TEST_CASE("dense: forward and gradients match plain loops, small and multi-block sizes", "[dense]") {
   std::mt19937_64 rng(23);
   nl::ThreadPool pool(2);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // Not std::uniform_int_distribution: its output differs between libstdc++ and
+  // libc++, and native and wasm runs should draw the same settings.
+  auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1)); };
   for (int i = 0; i < 200; ++i)
-    check_against_loops(pick(1, 6), pick(1, 40), pick(1, 40), pick(0, 1) != 0, rng, i % 2 ? &pool : nullptr);
-  // Past the 64-row and 256-column tiles, with ragged edges.
+    check_against_loops(pick(1, 12), pick(1, 40), pick(1, 40), pick(0, 1) != 0, rng, i % 2 ? &pool : nullptr);
+  // Several 64-wide blocks with ragged ends, direct loops and GEMM.
+  check_against_loops(1, 300, 130, true, rng, &pool);
+  check_against_loops(4, 129, 257, false, rng, &pool);
+  check_against_loops(5, 129, 257, true, rng, &pool);
+  check_against_loops(8, 129, 257, false, rng, &pool);
+  check_against_loops(9, 129, 257, false, rng, &pool);
   check_against_loops(130, 300, 70, true, rng, &pool);
   check_against_loops(65, 257, 513, false, rng, &pool);
 }
@@ -157,17 +167,20 @@ TEST_CASE("dense: forward and gradients match plain loops, small and multi-tile 
 TEST_CASE("dense: results are bitwise the same for 1, 2 and 3 threads", "[dense]") {
   std::mt19937_64 rng(29);
   nl::ThreadPool two(2), three(3);
-  auto d = make_dense(300, 270, true, rng);
-  Tensor x(Shape{70, 300}), dy(Shape{70, 270}), zx(Shape{70, 300}), zw(Shape{270, 300}), zb(Shape{270});
-  nl::test::fill_uniform(x, rng);
-  nl::test::fill_uniform(dy, rng);
-  const Run a = run_dense(*d, x, dy, zx, zw, zb, nullptr);
-  for (nl::ThreadPool* pool : {&two, &three}) {
-    const Run b = run_dense(*d, x, dy, zx, zw, zb, pool);
-    for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
-    for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
-    for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
-    for (int64_t i = 0; i < a.db.elements(); ++i) REQUIRE(a.db[i] == b.db[i]);
+  for (int64_t n : {1, 4, 6, 70}) {
+    INFO("N=" << n);
+    auto d = make_dense(300, 270, true, rng);
+    Tensor x(Shape{n, 300}), dy(Shape{n, 270}), zx(Shape{n, 300}), zw(Shape{270, 300}), zb(Shape{270});
+    nl::test::fill_uniform(x, rng);
+    nl::test::fill_uniform(dy, rng);
+    const Run a = run_dense(*d, x, dy, zx, zw, zb, nullptr);
+    for (nl::ThreadPool* pool : {&two, &three}) {
+      const Run b = run_dense(*d, x, dy, zx, zw, zb, pool);
+      for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
+      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
+      for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
+      for (int64_t i = 0; i < a.db.elements(); ++i) REQUIRE(a.db[i] == b.db[i]);
+    }
   }
 }
 

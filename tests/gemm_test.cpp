@@ -4,7 +4,6 @@
 // cache blocks (so small matrices cross every block boundary), and checks that
 // one and two threads give bit-identical results.
 #include <catch2/catch.hpp>
-
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -17,8 +16,8 @@
 
 namespace {
 
-using nl::F32GemmBlocking;
 using nl::F32GemmKernel;
+using nl::F32GemmTuning;
 using nl::GemmArgs;
 
 // A GEMM problem with its own storage. Matrices are stored with leading
@@ -88,8 +87,8 @@ void check_against_reference(const Problem& p, const std::vector<float>& got, co
       const double error = std::fabs(static_cast<double>(got[at]) - want[at]);
       worst_ratio = std::max(worst_ratio, error / tolerance);
       if (!(error <= tolerance) && failures++ < 5)
-        FAIL_CHECK(what << ": C[" << i << "][" << j << "] = " << got[at] << ", reference " << want[at]
-                        << ", error " << error << " > tolerance " << tolerance);
+        FAIL_CHECK(what << ": C[" << i << "][" << j << "] = " << got[at] << ", reference " << want[at] << ", error "
+                        << error << " > tolerance " << tolerance);
     }
   }
   if (p.c_initial.size() > static_cast<size_t>(g.m * g.ldc) && got.back() != Problem::kSentinel)
@@ -159,9 +158,8 @@ TEST_CASE("gemm kernels handle transposes, accumulate and strides", "[gemm]") {
           for (int64_t k : ks) {
             const int64_t pad = (m + n + k) % 3 == 0 ? 0 : 3;  // mix packed and padded strides
             const Problem p(m, n, k, trans_a, trans_b, accumulate, pad, seed++);
-            check_against_reference(
-                p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
-                describe(*kernel, p));
+            check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                                    describe(*kernel, p));
           }
     }
   }
@@ -170,13 +168,13 @@ TEST_CASE("gemm kernels handle transposes, accumulate and strides", "[gemm]") {
 TEST_CASE("gemm kernels cross cache-block boundaries", "[gemm]") {
   // Tiny blocks make every loop of the driver take several, partial steps.
   for (const F32GemmKernel* kernel : runnable_kernels()) {
-    const F32GemmBlocking tiny_blocks[] = {
+    const F32GemmTuning tiny_blocks[] = {
         {3, kernel->mr, kernel->nr},
         {8, 2 * kernel->mr, 2 * kernel->nr},
         {5, 3 * kernel->mr, kernel->nr},
     };
     uint32_t seed = 500;
-    for (const F32GemmBlocking& blocks : tiny_blocks)
+    for (const F32GemmTuning& blocks : tiny_blocks)
       for (int combo = 0; combo < 8; ++combo) {
         const bool trans_a = combo & 1, trans_b = combo & 2, accumulate = combo & 4;
         const Problem p(3 * kernel->mr + 1, 3 * kernel->nr - 1, 23, trans_a, trans_b, accumulate, 2, seed++);
@@ -220,23 +218,29 @@ TEST_CASE("gemm with an empty dimension", "[gemm]") {
 
 TEST_CASE("gemm results are bit-identical for 1 and 2 threads", "[gemm]") {
   nl::ThreadPool pool(2);
-  // Shapes that split over rows (the first), over columns (the second: few
-  // row tiles), and ones too small to be worth splitting. The driver splits
-  // only above a few million flops.
+  // Shapes with many row tiles, few row tiles, a single tile, a single
+  // column; each under the driver's own choice and under both forced splits
+  // (the driver only splits above a few million flops by itself).
   struct Shape {
     int64_t m, n, k;
   };
-  const Shape shapes[] = {{131, 67, 300}, {9, 600, 400}, {300, 40, 200}, {5, 5, 5}, {37, 1, 513}};
+  const Shape shapes[] = {{131, 67, 300}, {9, 600, 400}, {45, 37, 29}, {5, 5, 5}, {37, 1, 513}};
+  using Split = F32GemmTuning::Split;
   for (const F32GemmKernel* kernel : runnable_kernels()) {
     uint32_t seed = 1000;
     for (const Shape& s : shapes)
       for (int combo = 0; combo < 8; ++combo) {
         const Problem p(s.m, s.n, s.k, combo & 1, combo & 2, combo & 4, 1, seed++);
         const std::vector<float> one = p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); });
-        const std::vector<float> two = p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, &pool); });
-        INFO(describe(*kernel, p));
-        REQUIRE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
-        if (combo == 0) check_against_reference(p, two, describe(*kernel, p, " 2 threads"));
+        for (Split split : {Split::Auto, Split::Rows, Split::Columns}) {
+          F32GemmTuning tuning;
+          tuning.split = split;
+          const std::vector<float> two =
+              p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, &pool, tuning); });
+          INFO(describe(*kernel, p) << " split " << static_cast<int>(split));
+          REQUIRE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+        }
+        if (combo == 0) check_against_reference(p, one, describe(*kernel, p));
       }
   }
 }

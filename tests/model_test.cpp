@@ -16,6 +16,7 @@
 #include "model/model_file.h"
 #include "model/safetensors.h"
 #include "nn/executor.h"
+#include "tensor/file_bytes.h"
 #include "nn/ops/add.h"
 #include "nn/ops/avg_pool2d.h"
 #include "nn/ops/batch_norm.h"
@@ -454,4 +455,29 @@ TEST_CASE("model: BatchNorm weights are checked beyond finiteness", "[model]") {
     if (p.name == "bn1.running_var") (*p.value)[2] = -1.0f;
   CHECK_THAT(error_of(nl::serialize_model(m).status()),
              Catch::Contains("node 'bn1' (BatchNorm): running_var[2] is -1.000000; a variance cannot be negative"));
+}
+
+TEST_CASE("model: the complete example of docs/MODEL_FORMAT.md loads with the weights it lists", "[model]") {
+  auto doc = nl::read_file_bytes(std::string(NL_SOURCE_DIR) + "/docs/MODEL_FORMAT.md", 1 << 20);
+  REQUIRE(doc.ok());
+  const std::string text(doc.value().begin(), doc.value().end());
+  const size_t begin = text.rfind("```json\n");
+  REQUIRE(begin != std::string::npos);
+  const size_t end = text.find("```", begin + 8);
+  const std::string example = text.substr(begin + 8, end - begin - 8);
+  // The shapes the document lists after the example.
+  std::vector<std::pair<std::string, Shape>> listed = {
+      {"conv1.weight", Shape{16, 3, 3, 1}}, {"conv1.bias", Shape{16}},      {"conv2.weight", Shape{32, 3, 3, 16}},
+      {"conv2.bias", Shape{32}},            {"fc.weight", Shape{10, 1568}}, {"fc.bias", Shape{10}}};
+  std::vector<Tensor> values;
+  for (auto& [name, shape] : listed) values.emplace_back(shape);
+  std::vector<nl::TensorToWrite> tensors;
+  for (size_t i = 0; i < listed.size(); ++i) tensors.push_back({listed[i].first, &values[i]});
+  auto weights = nl::serialize_safetensors(tensors);
+  REQUIRE(weights.ok());
+  auto model = parse_texts(example, weights.value());
+  INFO(error_of(model.status()));
+  REQUIRE(model.ok());
+  CHECK(model.value().labels.size() == 10);
+  CHECK(model.value().graph.node(model.value().graph.output()).shape == Shape{1, 10});
 }

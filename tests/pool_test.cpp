@@ -290,6 +290,8 @@ TEST_CASE("pooling rejects bad settings and shapes, naming the values", "[pool]"
   expect_error(op->output_shape(std::span<const Shape>(&too_small, 1), &out), {"[1, 2, 5, 3]", "kernel 3x3"});
   const Shape empty{1, 0, 5, 3};
   expect_error(op->output_shape(std::span<const Shape>(&empty, 1), &out), {"[1, 0, 5, 3]"});
+  const Shape huge{1, 50000, 50000, 1};
+  expect_error(op->output_shape(std::span<const Shape>(&huge, 1), &out), {"[1, 50000, 50000, 1]", "2^31"});
   const Shape two[2] = {Shape{1, 4, 4, 1}, Shape{1, 4, 4, 1}};
   expect_error(op->output_shape(two, &out), {"takes 1 input, got 2"});
   expect_error(unwrap(GlobalAvgPool::create())->output_shape(std::span<const Shape>(&rank2, 1), &out),

@@ -66,10 +66,11 @@ Result<IdxU8Array> parse_idx_u8(std::span<const uint8_t> bytes, const std::strin
     else count *= dim;
   }
   if (too_many || count > available) {
-    double claimed = 1;
-    for (int64_t d : array.dims) claimed *= static_cast<double>(d);
+    uint64_t claimed = 1;
+    bool overflow = false;
+    for (int64_t d : array.dims) overflow = overflow || __builtin_mul_overflow(claimed, uint64_t(d), &claimed);
     return Status::Error(source + ": IDX header claims " + dims_text(array.dims) + " = " +
-                         std::to_string(static_cast<unsigned long long>(claimed)) + " bytes of data but only " +
+                         (overflow ? std::string("more than 2^64") : std::to_string(claimed)) + " bytes of data but only " +
                          std::to_string(available) + " follow the header (truncated file?)");
   }
   if (count < available)

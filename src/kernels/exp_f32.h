@@ -8,10 +8,23 @@
 // ~-87.34 (where e^x would be denormal) give 0; NaN gives NaN.
 #pragma once
 #include <algorithm>
-#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace nl {
+
+// Bit reinterpretation (Emscripten 3.1.6's libc++ has no std::bit_cast);
+// compilers turn the memcpy into a register move.
+inline uint32_t float_to_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bits_to_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 inline float exp_f32(float x) {
   constexpr float kMaxInput = 88.3762626647949f;   // n stays <= 127
@@ -25,7 +38,7 @@ inline float exp_f32(float x) {
   // which avoids a float->int conversion (undefined for NaN).
   const float shifted = xc * kLog2e + kRoundMagic;
   const float n = shifted - kRoundMagic;
-  const uint32_t n_bits = std::bit_cast<uint32_t>(shifted) - std::bit_cast<uint32_t>(kRoundMagic);
+  const uint32_t n_bits = float_to_bits(shifted) - float_to_bits(kRoundMagic);
   float r = xc - n * kLn2Hi;
   r = r - n * kLn2Lo;
   float p = 1.9875691500e-4f;
@@ -35,7 +48,7 @@ inline float exp_f32(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float exp_r = p * r * r + r + 1.0f;
-  const float two_to_n = std::bit_cast<float>((n_bits + 127u) << 23);
+  const float two_to_n = bits_to_float((n_bits + 127u) << 23);
   const float y = exp_r * two_to_n;
   return x < kMinInput ? 0.0f : y;
 }

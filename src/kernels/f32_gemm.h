@@ -40,12 +40,18 @@ struct F32GemmKernel {
   bool supported;  // this CPU can run it (always true in wasm: the build decided)
 };
 
-// Cache blocking. Zero means "the driver's default for this kernel". Tests use
-// tiny blocks to exercise every block boundary on small matrices.
-struct F32GemmBlocking {
+// How the driver blocks and splits. Zero / Auto means "the driver's choice".
+// Tests use tiny blocks (so small matrices cross every block boundary) and
+// forced splits; the benchmark compares settings.
+struct F32GemmTuning {
   int64_t kc = 0;  // K per pass: one tile of A rows (MR x kc) stays in L1
   int64_t mc = 0;  // rows of op(A) per pass (packed when transposed: mc x kc)
   int64_t nc = 0;  // columns of packed B per pass (kc x nc, in L2)
+  enum class Split { Auto, Rows, Columns };
+  // Threads take row tiles (each packs all of B) or column tiles (each packs
+  // its share of B but reads all of A). A forced split is used even for
+  // problems too small to be worth waking the pool.
+  Split split = Split::Auto;
 };
 
 // Every kernel this build holds, in f32_gemm.inc order, with CPU support filled in.
@@ -55,8 +61,8 @@ std::span<const F32GemmKernel> f32_gemm_kernels();
 const F32GemmKernel& f32_gemm_best_kernel();
 
 // gemm_f32 with a chosen kernel (which must be supported). Results are
-// bit-identical for any thread count and any blocking with the same kc.
+// bit-identical for any thread count, split, mc and nc: only kc changes them.
 void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& args, ThreadPool* pool,
-                          const F32GemmBlocking& blocking = {});
+                          const F32GemmTuning& tuning = {});
 
 }  // namespace nl

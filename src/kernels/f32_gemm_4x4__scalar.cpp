@@ -13,8 +13,8 @@
 
 namespace nl {
 
-NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                          bool load_c) {
+NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c,
+                                               int64_t ldc, bool load_c) {
   const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
   float acc[4][4] = {};
   for (int64_t k = 0; k < kc; ++k, b += 4) {

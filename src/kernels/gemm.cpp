@@ -3,7 +3,7 @@
 // Sections:
 //   1. the kernel table, filled once from f32_gemm.inc
 //   2. packing op(B) into register-tile panels (and op(A) when transposed)
-//   3. the blocked loop nest over one rectangle of C (GotoBLAS / BLIS order)
+//   3. the blocked loop nest over one rectangle of C
 //   4. the thread split and the public entry points
 //
 // Determinism: every C element is computed as C (+)= sum over K blocks of
@@ -49,15 +49,23 @@ const F32GemmKernel& choose_best_kernel() {
 // Largest register tile any kernel uses; partial tiles go through a buffer this big.
 constexpr int kMaxTileElements = 16 * 64;
 
-// Below this many flops one thread is quicker than waking the pool.
+// Below this many flops per thread, one thread is quicker than waking the pool.
 constexpr double kMinFlopsPerThread = 2.0 * 1024 * 1024;
 
+// Rough costs, in flops of the fast kernels, of packing one float (a
+// scattered copy) and of streaming one float of A from memory: used to choose
+// how threads split the work. Measured on the benchmark shapes.
+constexpr double kPackFlops = 32;
+constexpr double kReadFlops = 8;
+
 // ---- 2. packing ---------------------------------------------------------------
+// Each packer stays a function of its own (noinline): V8 optimises a wasm
+// function only between calls, and these loops are called once per block.
 
 // Copies rows [m0, m0+mc) and columns [k0, k0+kc) of op(A) = A^T (A stored
 // K x M) into row-major form, out[i * kc + k], with zero rows up to `rows_padded`.
-void pack_transposed_a(const GemmArgs& g, int64_t m0, int64_t mc, int64_t k0, int64_t kc, int64_t rows_padded,
-                       float* out) {
+[[gnu::noinline]] void pack_transposed_a(const GemmArgs& g, int64_t m0, int64_t mc, int64_t k0, int64_t kc,
+                                         int64_t rows_padded, float* out) {
   const float* src = g.a + k0 * g.lda + m0;
   for (int64_t k = 0; k < kc; ++k, src += g.lda)
     for (int64_t i = 0; i < mc; ++i) out[i * kc + k] = src[i];
@@ -66,32 +74,39 @@ void pack_transposed_a(const GemmArgs& g, int64_t m0, int64_t mc, int64_t k0, in
 
 // Copies the last, partial row tile of an untransposed A (rows < mr) into a
 // zero-padded mr x kc tile, so the kernel never reads past A.
-void pack_a_tail(const float* a, int64_t lda, int rows, int64_t kc, int mr, float* out) {
+[[gnu::noinline]] void pack_a_tail(const float* a, int64_t lda, int rows, int64_t kc, int mr, float* out) {
   for (int i = 0; i < rows; ++i) std::memcpy(out + i * kc, a + i * lda, sizeof(float) * kc);
   std::fill(out + rows * kc, out + mr * kc, 0.0f);
 }
 
 // Packs rows [k0, k0+kc) and columns [n0, n0+nc) of op(B) into ceil(nc/nr)
-// panels of kc x nr (panel q at out + q*nr*kc), zero-padding columns past nc.
-void pack_b(const GemmArgs& g, int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr, float* out) {
-  for (int64_t q = 0; q < nc; q += nr) {
-    const int cols = static_cast<int>(std::min<int64_t>(nr, nc - q));
-    float* panel = out + q * kc;
-    if (g.trans_b) {
-      // B stored N x K: column j of op(B) is row j of B.
-      for (int j = 0; j < cols; ++j) {
-        const float* src = g.b + (n0 + q + j) * g.ldb + k0;
-        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = src[k];
-      }
-      for (int j = cols; j < nr; ++j)
-        for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = 0.0f;
-    } else {
-      // B stored K x N: each k contributes nr adjacent values.
-      const float* src = g.b + k0 * g.ldb + (n0 + q);
-      for (int64_t k = 0; k < kc; ++k, src += g.ldb, panel += nr) {
-        int j = 0;
-        for (; j < cols; ++j) panel[j] = src[j];
-        for (; j < nr; ++j) panel[j] = 0.0f;
+// panels of kc x nr (panel q at out + q*kc), zero-padding columns past nc.
+// Reads B in storage order (rows of B), so the hardware prefetcher follows:
+// walking a column strip instead costs more than the arithmetic when N is large.
+[[gnu::noinline]] void pack_b(const GemmArgs& g, int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr, float* out) {
+  const int64_t full_cols = nc / nr * nr;
+  const int tail_cols = static_cast<int>(nc - full_cols);
+  if (g.trans_b) {
+    // B stored N x K: column j of op(B) is row j of B, contiguous in k.
+    for (int64_t j = 0; j < nc; ++j) {
+      const float* src = g.b + (n0 + j) * g.ldb + k0;
+      float* dst = out + (j / nr) * nr * kc + (j % nr);
+      for (int64_t k = 0; k < kc; ++k) dst[k * nr] = src[k];
+    }
+    if (tail_cols > 0) {
+      float* panel = out + full_cols * kc;
+      for (int64_t k = 0; k < kc; ++k)
+        for (int j = tail_cols; j < nr; ++j) panel[k * nr + j] = 0.0f;
+    }
+  } else {
+    // B stored K x N: row k of B spreads over every panel.
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = g.b + (k0 + k) * g.ldb + n0;
+      float* dst = out + k * nr;
+      for (int64_t q = 0; q < full_cols; q += nr, dst += nr * kc) std::memcpy(dst, src + q, sizeof(float) * nr);
+      if (tail_cols > 0) {
+        std::memcpy(dst, src + full_cols, sizeof(float) * tail_cols);
+        std::fill(dst + tail_cols, dst + nr, 0.0f);
       }
     }
   }
@@ -103,7 +118,7 @@ struct Blocks {
   int64_t kc, mc, nc;
 };
 
-Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmBlocking& b) {
+Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmTuning& b) {
   const auto round_up = [](int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; };
   Blocks r;
   r.kc = b.kc > 0 ? b.kc : 256;
@@ -114,8 +129,9 @@ Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmBlocking& b) {
   return r;
 }
 
-// Packing buffers live per thread and grow to the largest request seen, so
-// small repeated GEMMs (a convolution's per-image calls) do not allocate.
+// Packing buffers live per thread and grow to the largest request seen (at
+// most (mc + nc) x kc floats, about 1.2 MB), so small repeated GEMMs (a
+// convolution's per-image calls) do not allocate.
 struct PackBuffers {
   FloatBuffer a, b;
 };
@@ -123,6 +139,21 @@ struct PackBuffers {
 PackBuffers& thread_pack_buffers() {
   thread_local PackBuffers buffers;
   return buffers;
+}
+
+// A tile at the bottom or right edge of C (rows < MR or cols < NR): the
+// kernel computes the whole register tile into a buffer, and only the part
+// inside C is kept.
+[[gnu::noinline]] void run_edge_tile(const F32GemmKernel& kernel, int64_t kc, const float* a, int64_t a_stride,
+                                     const float* b, float* c, int64_t ldc, int rows, int cols, bool load_c) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  alignas(64) float partial[kMaxTileElements];
+  if (load_c) {
+    for (int i = 0; i < mr; ++i)
+      for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < rows && j < cols) ? c[i * ldc + j] : 0.0f;
+  }
+  kernel.tile(kc, a, a_stride, b, partial, nr, load_c);
+  for (int i = 0; i < rows; ++i) std::memcpy(c + i * ldc, partial + i * nr, sizeof(float) * cols);
 }
 
 // C[m_begin:m_end, n_begin:n_end] (+)= op(A) op(B) for that rectangle. k > 0.
@@ -140,8 +171,6 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
   if (buffers.b.size() < static_cast<size_t>(nc_max * kc_max)) buffers.b.resize(static_cast<size_t>(nc_max * kc_max));
   float* a_packed = buffers.a.data();
   float* b_packed = buffers.b.data();
-  alignas(64) float partial[kMaxTileElements];
-
   for (int64_t jc = n_begin; jc < n_end; jc += blocks.nc) {
     const int64_t nc = std::min(blocks.nc, n_end - jc);
     for (int64_t pc = 0; pc < g.k; pc += blocks.kc) {
@@ -150,12 +179,13 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
       pack_b(g, pc, kc, jc, nc, nr, b_packed);
       for (int64_t ic = m_begin; ic < m_end; ic += blocks.mc) {
         const int64_t mc = std::min(blocks.mc, m_end - ic);
-        const float* a_block = g.a + ic * g.lda + pc;
-        int64_t a_stride = g.lda;
+        const float* a_block = a_packed;  // op(A)[ic:ic+mc, pc:pc+kc], rows a_stride apart
+        int64_t a_stride = kc;
         if (g.trans_a) {
           pack_transposed_a(g, ic, mc, pc, kc, (mc + mr - 1) / mr * mr, a_packed);
-          a_block = a_packed;
-          a_stride = kc;
+        } else {
+          a_block = g.a + ic * g.lda + pc;
+          a_stride = g.lda;
         }
         for (int64_t ir = 0; ir < mc; ir += mr) {
           const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
@@ -171,17 +201,10 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
             const float* b_panel = b_packed + jr * kc;
             const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
             float* c = c_row + jr;
-            if (rows == mr && cols == nr) {
+            if (rows == mr && cols == nr)
               kernel.tile(kc, a_tile, a_tile_stride, b_panel, c, g.ldc, load_c);
-              continue;
-            }
-            // Edge tile: compute the whole register tile into a buffer, keep the valid part.
-            if (load_c) {
-              for (int i = 0; i < mr; ++i)
-                for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < rows && j < cols) ? c[i * g.ldc + j] : 0.0f;
-            }
-            kernel.tile(kc, a_tile, a_tile_stride, b_panel, partial, nr, load_c);
-            for (int i = 0; i < rows; ++i) std::memcpy(c + i * g.ldc, partial + i * nr, sizeof(float) * cols);
+            else
+              run_edge_tile(kernel, kc, a_tile, a_tile_stride, b_panel, c, g.ldc, rows, cols, load_c);
           }
         }
       }
@@ -201,7 +224,7 @@ const F32GemmKernel& f32_gemm_best_kernel() {
 }
 
 void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& g, ThreadPool* pool,
-                          const F32GemmBlocking& blocking) {
+                          const F32GemmTuning& tuning) {
   assert(kernel.supported && kernel.mr * kernel.nr <= kMaxTileElements);
   assert(g.m >= 0 && g.n >= 0 && g.k >= 0);
   if (g.m == 0 || g.n == 0) return;
@@ -211,20 +234,31 @@ void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& g, Thread
       for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + g.n, 0.0f);
     return;
   }
-  const Blocks blocks = resolve_blocking(kernel, blocking);
-
+  const Blocks blocks = resolve_blocking(kernel, tuning);
+  const int threads = pool ? pool->threads() : 1;
   const int64_t m_tiles = (g.m + kernel.mr - 1) / kernel.mr;
   const int64_t n_tiles = (g.n + kernel.nr - 1) / kernel.nr;
-  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
-  const int threads = pool ? pool->threads() : 1;
-  if (threads == 1 || flops < kMinFlopsPerThread * 2 || (m_tiles == 1 && n_tiles == 1)) {
-    gemm_rectangle(kernel, g, blocks, 0, g.m, 0, g.n);
-    return;
+  const double m = static_cast<double>(g.m), n = static_cast<double>(g.n), k = static_cast<double>(g.k);
+  using Split = F32GemmTuning::Split;
+  Split split = tuning.split;
+  bool use_pool = threads > 1;
+  if (split == Split::Auto) {
+    if (2.0 * m * n * k < kMinFlopsPerThread * threads) {
+      use_pool = false;
+    } else {
+      // Cost per thread, in flops: its share of the arithmetic (whole tiles),
+      // plus the packing and reading of operands each split makes it do.
+      const double rows_each = std::min(m, static_cast<double>((m_tiles + threads - 1) / threads * kernel.mr));
+      const double cols_each = std::min(n, static_cast<double>((n_tiles + threads - 1) / threads * kernel.nr));
+      const double a_copy = g.trans_a ? kPackFlops : kReadFlops;
+      const double cost_rows = 2 * rows_each * n * k + kPackFlops * k * n + a_copy * rows_each * k;
+      const double cost_cols = 2 * m * cols_each * k + kPackFlops * k * cols_each + a_copy * m * k;
+      split = cost_rows <= cost_cols ? Split::Rows : Split::Columns;
+    }
   }
-  // Split over row tiles when there are enough to balance (each thread then
-  // packs all of B once per block: cheap next to its share of the work);
-  // otherwise over whichever dimension has more tiles.
-  if (m_tiles >= 4 * threads || m_tiles >= n_tiles) {
+  if (!use_pool || (split == Split::Rows ? m_tiles : n_tiles) == 1) {
+    gemm_rectangle(kernel, g, blocks, 0, g.m, 0, g.n);
+  } else if (split == Split::Rows) {
     pool->parallel_for(m_tiles, [&](int64_t begin, int64_t end) {
       gemm_rectangle(kernel, g, blocks, begin * kernel.mr, std::min(g.m, end * kernel.mr), 0, g.n);
     });

@@ -31,6 +31,13 @@ TapRange valid_taps(int64_t origin, int kernel, int dilation, int64_t extent) {
   return {begin, end};
 }
 
+// dst[i] += src[i]. Out of line on purpose: V8 keeps a wasm function that is
+// already running on its baseline compiler, so hot loops go in small,
+// often-called functions (PLATFORM-NOTES.md).
+__attribute__((noinline)) void add_into(float* dst, const float* src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
 // Calls tap(col_offset, image_offset, count) for every in-bounds tap of output
 // pixel (oh, ow), and gap(col_offset, count) for every padded one, in column order.
 template <typename Tap, typename Gap>
@@ -94,11 +101,7 @@ void col2im_nhwc_add(const ConvGeometry& g, const float* col, int64_t row_begin,
       const float* src = col + ((oh - row_begin) * g.out_w + ow) * width;
       for_each_tap(
           g, oh, ow,
-          [&](int64_t c, int64_t i, int64_t count) {
-            float* dst = image + i;
-            const float* from = src + c;
-            for (int64_t k = 0; k < count; ++k) dst[k] += from[k];
-          },
+          [&](int64_t c, int64_t i, int64_t count) { add_into(image + i, src + c, count); },
           [](int64_t, int64_t) {});
     }
   }

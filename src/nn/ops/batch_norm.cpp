@@ -53,7 +53,8 @@ BatchStatistics batch_statistics(const OpContext& ctx, const float* x, int64_t r
       for (int64_t c = 0; c < C; ++c) acc[c] += static_cast<double>(x[r * C + c]);
   });
   std::vector<double> mean(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) mean[static_cast<size_t>(c)] = sums[static_cast<size_t>(c)] / static_cast<double>(rows);
+  for (int64_t c = 0; c < C; ++c)
+    mean[static_cast<size_t>(c)] = sums[static_cast<size_t>(c)] / static_cast<double>(rows);
   const double* m = mean.data();
   const std::vector<double> squares = sum_rows(ctx, rows, C, [&](int64_t r0, int64_t r1, double* acc) {
     for (int64_t r = r0; r < r1; ++r)

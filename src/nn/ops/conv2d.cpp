@@ -14,12 +14,13 @@
 //   d b    += sum over pixels of dy.
 //
 // Determinism: all work is cut into pieces whose bounds depend only on the
-// shapes, never on the thread count, and each piece is computed by
-// gemm_f32(..., nullptr) on one thread. Where pieces would add into the same
-// memory (col2im of neighbouring bands, weight-gradient sums) they are either
-// separated into two passes that never overlap, or summed into per-slice
-// buffers that are then added in a fixed order. So results are bitwise the same
-// for any pool size.
+// shapes, never on the thread count. Pieces run on one thread each or, when
+// there are fewer pieces than threads, one after another with the GEMMs split
+// over the pool (gemm_f32 never divides a sum between threads). Where pieces
+// would add into the same memory (col2im of neighbouring bands, weight-gradient
+// sums) they are either separated into two passes that never overlap, or summed
+// into per-slice buffers that are then added in a fixed order. So results are
+// bitwise the same for any pool size.
 #include "nn/ops/conv2d.h"
 
 #include <algorithm>
@@ -47,6 +48,18 @@ void run_parallel(ThreadPool* pool, int64_t n, const std::function<void(int64_t,
   if (n <= 0) return;
   if (pool && pool->threads() > 1) pool->parallel_for(n, fn);
   else fn(0, n);
+}
+
+// Runs fn(begin, end, gemm_pool) over units [0, n): split over the pool when
+// there are at least as many units as threads (each GEMM then runs on its
+// thread: gemm_pool is null), else all on this thread with the pool handed to
+// the GEMMs. Either way every element is computed the same way, since
+// gemm_f32 never splits a sum across threads.
+void run_units(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t, ThreadPool*)>& fn) {
+  if (n <= 0) return;
+  const int threads = pool ? pool->threads() : 1;
+  if (threads > 1 && n >= threads) pool->parallel_for(n, [&](int64_t begin, int64_t end) { fn(begin, end, nullptr); });
+  else fn(0, n, threads > 1 ? pool : nullptr);
 }
 
 }  // namespace
@@ -168,6 +181,14 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   return plan;
 }
 
+// out[i] += a[i] * b[i]: the innermost loop of the depthwise paths. Kept out
+// of line on purpose: V8 runs a wasm function that is already executing on its
+// baseline compiler, so hot loops must live in small functions that are
+// called often (2-7x slower otherwise, PLATFORM-NOTES.md).
+__attribute__((noinline)) void multiply_add(float* out, const float* a, const float* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
 // The weight transposed to [KH, KW, C] for the depthwise loops, so that the
 // innermost loop runs over contiguous channels of input, weight and output.
 std::vector<float> depthwise_taps(const Tensor& weight, int64_t channels, int64_t taps) {
@@ -211,7 +232,7 @@ void depthwise_forward(const ConvPlan& plan, const float* x, const float* w_taps
             if (iw < 0 || iw >= g.in_w) continue;
             const float* in = image + (ih * g.in_w + iw) * c;
             const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
-            for (int64_t ch = 0; ch < c; ++ch) out[ch] += in[ch] * wt[ch];
+            multiply_add(out, in, wt, c);
           }
         }
       }
@@ -237,7 +258,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   }
 
   const int64_t cg = g.group_channels(), width = g.col_width();
-  run_parallel(ctx.pool, plan.units(), [&](int64_t begin, int64_t end) {
+  run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
@@ -270,7 +291,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         args.c = out + grp * plan.mg;
         args.ldc = plan.out_c;
         args.accumulate = b != nullptr;
-        gemm_f32(args, nullptr);
+        gemm_f32(args, gemm_pool);
       }
     }
   });
@@ -300,7 +321,7 @@ void depthwise_input_grad(const ConvPlan& plan, const float* dy, const float* w_
             if (u < 0 || u % g.stride_w != 0 || u / g.stride_w >= g.out_w) continue;
             const float* grad = dy_row + (u / g.stride_w) * c;
             const float* wt = w_taps + (int64_t{kh} * g.kernel_w + kw) * c;
-            for (int64_t ch = 0; ch < c; ++ch) out[ch] += grad[ch] * wt[ch];
+            multiply_add(out, grad, wt, c);
           }
         }
       }
@@ -311,19 +332,20 @@ void depthwise_input_grad(const ConvPlan& plan, const float* dy, const float* w_
 // Splits `units` into `slices` contiguous ranges fixed by the shapes alone,
 // accumulates each range into its own buffer of `size` floats (slice 0 straight
 // into `out`), in parallel, then adds the other slices into `out` in order.
-// accumulate_range(begin, end, buffer) adds the contributions of units [begin, end).
+// accumulate_range(begin, end, buffer, gemm_pool) adds the contributions of
+// units [begin, end) (gemm_pool as in run_units).
 void sum_in_fixed_slices(ThreadPool* pool, int64_t units, int64_t slices, int64_t size, float* out,
-                         const std::function<void(int64_t, int64_t, float*)>& accumulate_range) {
+                         const std::function<void(int64_t, int64_t, float*, ThreadPool*)>& accumulate_range) {
   slices = std::clamp<int64_t>(slices, 1, std::max<int64_t>(units, 1));
   std::vector<std::vector<float>> partial(static_cast<size_t>(slices - 1));
-  run_parallel(pool, slices, [&](int64_t begin, int64_t end) {
+  run_units(pool, slices, [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     for (int64_t s = begin; s < end; ++s) {
       float* buffer = out;
       if (s > 0) {
         partial[static_cast<size_t>(s - 1)].assign(static_cast<size_t>(size), 0.0f);
         buffer = partial[static_cast<size_t>(s - 1)].data();
       }
-      accumulate_range(units * s / slices, units * (s + 1) / slices, buffer);
+      accumulate_range(units * s / slices, units * (s + 1) / slices, buffer, gemm_pool);
     }
   });
   for (const std::vector<float>& part : partial)
@@ -372,7 +394,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
       // Per slice, dW in [KH, KW, C] order (contiguous channels), over rows of output.
       std::vector<float> grad_taps(static_cast<size_t>(taps * c), 0.0f);
       sum_in_fixed_slices(ctx.pool, plan.batch * g.out_h, weight_grad_slices(taps * c), taps * c, grad_taps.data(),
-                          [&](int64_t begin, int64_t end, float* acc) {
+                          [&](int64_t begin, int64_t end, float* acc, ThreadPool*) {
                             for (int64_t row = begin; row < end; ++row) {
                               const int64_t n = row / g.out_h, oh = row % g.out_h;
                               for (int64_t ow = 0; ow < g.out_w; ++ow) {
@@ -385,7 +407,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
                                     if (iw < 0 || iw >= g.in_w) continue;
                                     const float* in = x + n * image_size + (ih * g.in_w + iw) * c;
                                     float* a = acc + (int64_t{kh} * g.kernel_w + kw) * c;
-                                    for (int64_t ch = 0; ch < c; ++ch) a[ch] += grad[ch] * in[ch];
+                                    multiply_add(a, grad, in, c);
                                   }
                                 }
                               }
@@ -401,7 +423,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
   // b+2 never touch the same input rows, so even bands run in parallel, then odd.
   if (input_grad) {
     float* dx = input_grad->data();
-    auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol) {
+    auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol, ThreadPool* gemm_pool) {
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
       const float* grad = output_band(dy, plan, n, r0);  // [pixels, Cout]
@@ -422,7 +444,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
           args.c = dcol.data() + grp * plan.k;
           args.ldc = width;
         }
-        gemm_f32(args, nullptr);
+        gemm_f32(args, gemm_pool);
       }
       if (!plan.pointwise) col2im_nhwc_add(g, dcol.data(), r0, r1, dx + n * image_size);
     };
@@ -431,10 +453,10 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     for (int parity = 0; parity < passes; ++parity) {
       const int64_t step = passes;
       const int64_t per_image = (plan.bands - parity + step - 1) / step;
-      run_parallel(ctx.pool, plan.batch * per_image, [&](int64_t begin, int64_t end) {
+      run_units(ctx.pool, plan.batch * per_image, [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
         std::vector<float> dcol(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
         for (int64_t unit = begin; unit < end; ++unit)
-          input_grad_band(unit / per_image, parity + step * (unit % per_image), dcol);
+          input_grad_band(unit / per_image, parity + step * (unit % per_image), dcol, gemm_pool);
       });
     }
   }
@@ -443,7 +465,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
   if (want_param_grads) {
     sum_in_fixed_slices(
         ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
-        [&](int64_t begin, int64_t end, float* acc) {
+        [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
           std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
           for (int64_t unit = begin; unit < end; ++unit) {
             const int64_t n = unit / plan.bands, band = unit % plan.bands;
@@ -473,7 +495,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
               args.c = acc + grp * plan.mg * plan.k;
               args.ldc = plan.k;
               args.accumulate = true;
-              gemm_f32(args, nullptr);
+              gemm_f32(args, gemm_pool);
             }
           }
         });

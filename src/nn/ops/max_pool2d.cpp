@@ -1,7 +1,7 @@
 #include "nn/ops/max_pool2d.h"
 
 #include <algorithm>
-#include <cmath>
+#include <cstdint>
 
 #include "nn/ops/run_parallel.h"
 
@@ -13,7 +13,7 @@ namespace {
 constexpr int64_t kChannelBlock = 64;
 
 // The update that picks the first maximum, letting NaN win (PyTorch's rule).
-inline bool replaces(float candidate, float best) { return candidate > best || std::isnan(candidate); }
+inline bool replaces(float candidate, float best) { return candidate > best || candidate != candidate; }
 
 }  // namespace
 
@@ -70,32 +70,34 @@ void MaxPool2D::backward(const OpContext& ctx, std::span<const Tensor* const> in
   float* dxd = input_grads[0]->data();
   run_parallel(ctx, N * blocks, [&](int64_t begin, int64_t end) {
     float best[kChannelBlock];
-    int64_t best_pixel[kChannelBlock];
+    int32_t best_pixel[kChannelBlock];  // ih * W + iw within image n: 32-bit lanes like the floats
     for (int64_t item = begin; item < end; ++item) {
       const int64_t n = item / blocks;
       const int64_t c0 = (item % blocks) * kChannelBlock;
       const int64_t cn = std::min(kChannelBlock, C - c0);
+      const float* image = xd + n * H * W * C;
+      float* dimage = dxd + n * H * W * C;
       for (int64_t oh = 0; oh < OH; ++oh) {
         const PoolWindow wh = pool2d_window(oh, H, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
         for (int64_t ow = 0; ow < OW; ++ow) {
           const PoolWindow ww = pool2d_window(ow, W, p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
-          const int64_t first = (n * H + wh.begin) * W + ww.begin;
+          const int32_t first = static_cast<int32_t>(wh.begin * W + ww.begin);
           for (int64_t c = 0; c < cn; ++c) {
-            best[c] = xd[first * C + c0 + c];
+            best[c] = image[first * C + c0 + c];
             best_pixel[c] = first;
           }
           for (int64_t ih = wh.begin; ih < wh.end; ++ih)
             for (int64_t iw = ww.begin; iw < ww.end; ++iw) {
-              const int64_t pixel = (n * H + ih) * W + iw;
-              const float* xp = xd + pixel * C + c0;
-              for (int64_t c = 0; c < cn; ++c)
-                if (replaces(xp[c], best[c])) {
-                  best[c] = xp[c];
-                  best_pixel[c] = pixel;
-                }
+              const int32_t pixel = static_cast<int32_t>(ih * W + iw);
+              const float* xp = image + pixel * C + c0;
+              for (int64_t c = 0; c < cn; ++c) {  // selects, not branches: random data mispredicts
+                const bool take = replaces(xp[c], best[c]);
+                best[c] = take ? xp[c] : best[c];
+                best_pixel[c] = take ? pixel : best_pixel[c];
+              }
             }
           const float* dy = dyd + ((n * OH + oh) * OW + ow) * C + c0;
-          for (int64_t c = 0; c < cn; ++c) dxd[best_pixel[c] * C + c0 + c] += dy[c];
+          for (int64_t c = 0; c < cn; ++c) dimage[best_pixel[c] * C + c0 + c] += dy[c];
         }
       }
     }

@@ -1,5 +1,6 @@
 #include "nn/ops/pool2d.h"
 
+#include <cstdint>
 #include <string>
 
 namespace nl {
@@ -49,6 +50,8 @@ Status pool2d_output_shape(const char* op_name, const Pool2DParams& p, std::span
   const Shape& x = inputs[0];
   if (x.rank() != 4 || x.n() < 1 || x.h() < 1 || x.w() < 1 || x.c() < 1)
     return Status::Error(op + ": input must be [N, H, W, C] with every size >= 1, got " + x.str());
+  if (x.h() * x.w() > INT32_MAX)  // MaxPool2D's backward indexes pixels with 32 bits
+    return Status::Error(op + ": input " + x.str() + " has more than 2^31 pixels per image");
   const int64_t oh = pool2d_output_size(x.h(), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom, p.ceil_mode);
   const int64_t ow = pool2d_output_size(x.w(), p.kernel_w, p.stride_w, p.pad_left, p.pad_right, p.ceil_mode);
   if (oh < 1 || ow < 1)

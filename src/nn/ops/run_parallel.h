@@ -10,10 +10,13 @@
 
 namespace nl {
 
-inline void run_parallel(const OpContext& ctx, int64_t items, const std::function<void(int64_t begin, int64_t end)>& fn) {
+inline void run_parallel(const OpContext& ctx, int64_t items,
+                         const std::function<void(int64_t begin, int64_t end)>& fn) {
   if (items <= 0) return;
-  if (ctx.pool && items > 1) ctx.pool->parallel_for(items, fn);
-  else fn(0, items);
+  if (ctx.pool && items > 1)
+    ctx.pool->parallel_for(items, fn);
+  else
+    fn(0, items);
 }
 
 }  // namespace nl

@@ -39,8 +39,8 @@ void Softmax::forward(const OpContext&, std::span<const Tensor* const> inputs, T
 }
 
 // y, dy, dx: [rows, K] viewed flat
-void Softmax::backward(const OpContext&, std::span<const Tensor* const>, const Tensor& output, const Tensor& output_grad,
-                       std::span<Tensor* const> input_grads, bool) {
+void Softmax::backward(const OpContext&, std::span<const Tensor* const>, const Tensor& output,
+                       const Tensor& output_grad, std::span<Tensor* const> input_grads, bool) {
   if (!input_grads[0]) return;
   const Shape& s = output.shape();
   const int64_t K = s[s.rank() - 1];
