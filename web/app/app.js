@@ -5,9 +5,15 @@
 // actions talk to the engine worker and update the state when answers come.
 import { encodeState, decodeState, read } from './state_link.js';
 
+// The app's defaults: Adam and a one-pixel jitter give a clear picture in 256
+// steps. PAPER_SETTINGS are METHOD.md's (plain gradient steps, rate 0.14, 1000
+// steps), whose gradient on a map's mean is small: it needs many more steps.
 export const VIZ_DEFAULTS = Object.freeze({
-  objective: 'mean', steps: 256, learningRate: 0.14, optimizer: 'gradient', blur: 0.4, l2: 0, tv: 0,
-  jitter: 0, scaleJitter: 0, rotate: 0, start: 'constant', seed: 1,
+  objective: 'mean', steps: 256, learningRate: 0.05, optimizer: 'adam', blur: 0.4, l2: 0, tv: 0,
+  jitter: 1, scaleJitter: 0, rotate: 0, start: 'constant', seed: 1,
+});
+export const PAPER_SETTINGS = Object.freeze({
+  ...VIZ_DEFAULTS, steps: 1000, learningRate: 0.14, optimizer: 'gradient', jitter: 0,
 });
 
 export class App {
@@ -28,7 +34,7 @@ export class App {
     this.focus = { method: 'gradcam', target: -1, map: null };
     this.statistics = new Map();   // node -> result of the statistics job
     this.statisticsProgress = null; // {node, progress}
-    this.clusters = { layer: null, source: 'activation', similarity: 'cosine', features: 'activation', method: 'kmeans',
+    this.clusters = { layer: null, source: 'activation', similarity: 'pearson', features: 'activation', method: 'kmeans',
                       k: 4, categories: null, groups: null, neurons: null, tiles: null, tilesProgress: null };
     this.analysis = { layer: null, perClass: 20, result: null, progress: null, target: 0, error: null };
     this.panels = { input: true, prediction: true, network: true, neuron: true, focus: true, clusters: false,
@@ -285,7 +291,7 @@ export class App {
       const k = Math.max(1, Math.min(c.k, channels));
       const neurons = c.features === 'visualization' && !c.tiles?.done ? null
         : await this.engine.call('clusterNeurons', { node, features: c.features, method: c.method, k });
-      Object.assign(c, { categories, groups, neurons, node });
+      Object.assign(c, { categories, groups, neurons, node, shown: { similarity: c.similarity, source: c.source } });
       this.changed();
       return true;
     })) || false;
@@ -400,7 +406,7 @@ export class App {
     const c = s.clusters || {};
     this.clusters.layer = byName(read.string(c.layer, 256, '')) ?? this.statisticsLayer();
     this.clusters.source = read.choice(c.source, ['activation', 'contribution'], 'activation');
-    this.clusters.similarity = read.choice(c.similarity, ['cosine', 'pearson'], 'cosine');
+    this.clusters.similarity = read.choice(c.similarity, ['pearson', 'cosine'], 'pearson');
     this.clusters.features = read.choice(c.features, ['activation', 'contribution', 'visualization'], 'activation');
     this.clusters.method = read.choice(c.method, ['kmeans', 'agglomerative', 'nmf'], 'kmeans');
     this.clusters.k = read.int(c.k, 1, 64, 4);

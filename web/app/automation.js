@@ -67,6 +67,8 @@ export function installAutomation(ui, app) {
       if (!layer) throw new Error(`no layer ${name}`);
       await app.selectLayer(layer.id);
     },
+    // Changes visualization settings (the keys of the Settings panel); returns the settings in force.
+    setVisualizationSettings(settings) { Object.assign(app.viz.settings, settings); app.changed(); return { ...app.viz.settings }; },
     async selectNeuron(channel) { await app.selectNeuron(channel); await settled(); },
     async openClusters() {
       app.panels.clusters = true;

@@ -30,7 +30,8 @@ const ui = {
 function setupStyle() {
   const io = ImGui.GetIO();
   io.ConfigFlags |= 1 << 6;  // ImGuiConfigFlags_DockingEnable
-  io.IniFilename = null;
+  // A mistake in a panel must not abort the UI: Dear ImGui recovers and logs instead of asserting.
+  io.ConfigErrorRecoveryEnableAssert = false;
   const style = ImGui.GetStyle();
   style.FontSizeBase = ui.kiosk ? 24 : 15;
   style.WindowRounding = 4;

@@ -55,9 +55,20 @@ async function screenshot(page, name) {
   return stats;
 }
 
+// Polls an async predicate in the page until it holds (waitForFunction does not await promises).
+async function waitFor(page, predicate, { timeout = 60000, what = 'condition', arg } = {}) {
+  const deadline = Date.now() + timeout;
+  while (true) {
+    const ok = await page.evaluate(predicate, arg).catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function appReady(page, { timeout = 60000 } = {}) {
-  await page.waitForFunction(() => window.neuronlens !== undefined, null, { timeout });
-  await page.waitForFunction(async () => (await window.neuronlens.state()).prediction.length > 0, null, { timeout, polling: 100 });
+  await waitFor(page, async () => !!window.neuronlens && (await window.neuronlens.state()).prediction.length > 0,
+                { timeout, what: 'the first prediction' });
   await page.evaluate(() => window.neuronlens.idle());
 }
 
@@ -126,7 +137,7 @@ async function main() {
     await test('upload: a real PNG through the file picker gives a prediction', async () => {
       const before = await state(page);
       await page.setInputFiles('input[type=file]', { name: 'trouser.png', mimeType: 'image/png', buffer: trouserPng });
-      await page.waitForFunction(async () => (await window.neuronlens.state()).input?.kind === 'upload', null, { timeout: 20000 });
+      await waitFor(page, async () => (await window.neuronlens.state()).input?.kind === 'upload', { timeout: 20000, what: 'the upload' });
       await page.evaluate(() => window.neuronlens.idle());
       const s = await state(page);
       assert(s.prediction.length > 0, 'no prediction');
@@ -163,9 +174,9 @@ async function main() {
       await page.evaluate(() => { window.__frames = 0; const f = () => { window.__frames++; requestAnimationFrame(f); }; requestAnimationFrame(f); });
       const t0 = Date.now();
       await page.mouse.click(x, y);
-      await page.waitForFunction(async () => (await window.neuronlens.state()).neuron !== null, null, { timeout: 10000 });
+      await waitFor(page, async () => (await window.neuronlens.state()).neuron !== null, { timeout: 10000, what: 'the neuron' });
       const frames0 = await page.evaluate(() => window.__frames);
-      await page.waitForFunction(async () => (await window.neuronlens.visualization()) !== null, null, { timeout: 120000, polling: 100 });
+      await waitFor(page, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
       const elapsed = Date.now() - t0;
       const frames = (await page.evaluate(() => window.__frames)) - frames0;
       const s = await state(page);
@@ -200,7 +211,7 @@ async function main() {
       const other = await fresh.newPage();
       await other.goto(link);
       await appReady(other);
-      await other.waitForFunction(async () => (await window.neuronlens.visualization()) !== null, null, { timeout: 120000, polling: 100 });
+      await waitFor(other, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
       const s = await state(other);
       for (const key of ['model', 'layer', 'neuron']) assert(s[key] === linkedState[key], `${key}: ${s[key]} vs ${linkedState[key]}`);
       assert(s.input.kind === 'pixels' && s.input.width === linkedState.input.width, `input ${JSON.stringify(s.input)}`);

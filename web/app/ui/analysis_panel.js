@@ -60,11 +60,11 @@ export function drawAnalysisPanel(ui, app) {
     ];
     ImGui.Text('Domination test: accuracy drop when n neurons are removed');
     if (ImPlot.BeginPlot('##domination', new ImVec2(-1, 200), PlotFlags.NoTitle | PlotFlags.NoMenus | PlotFlags.NoBoxSelect)) {
-      ImPlot.SetupAxes('n removed', 'accuracy drop', AxisFlags.AutoFit, AxisFlags.AutoFit);
-      ImPlot.SetupAxisTicks(ImAxis.X1, ns.map((_, i) => i), ns.length, ns.map(String), false);
+      ImPlot.SetupAxes('groups: n removed = ' + ns.join(', '), 'accuracy drop', AxisFlags.AutoFit | AxisFlags.NoTickLabels, AxisFlags.AutoFit);
       const values = [];
       for (const [, v] of series) values.push(...v);
       ImPlot.PlotBarGroups(series.map((s) => s[0]), values, series.length, ns.length, 0.7, 0);
+      ns.forEach((n, i) => ImPlot.PlotText(`n = ${n}`, i, 0, new ImVec2(0, 8)));
       ImPlot.EndPlot();
     }
   }

@@ -40,26 +40,33 @@ function drawCategoryClusters(ui, app) {
   const values = [];
   for (const i of order) for (const j of order) values.push(c.similarity[i * n + j]);
   const names = order.map((i) => labels[i].slice(0, 8));
-  const size = ui.kiosk ? 520 : 340;
-  ImGui.Text('Similarity of categories (cosine of their neuron responses), in dendrogram order:');
+  const size = ui.kiosk ? 560 : 400;
+  const kind = app.clusters.shown?.similarity === 'pearson' ? 'Pearson correlation' : 'cosine similarity';
+  ImGui.Text(`Categories by how alike the layer's neurons respond to them (${kind}), in dendrogram order:`);
+  let cellsLeft = 0, cellsRight = 0;
   ImPlot.PushColormapStr('Viridis');
   if (ImPlot.BeginPlot('##category-similarity', new ImVec2(size, size), PLOT_CANVAS | PlotFlags.NoLegend)) {
-    ImPlot.SetupAxes('', '', AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.Lock,
-                     AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.Lock);
-    ImPlot.SetupAxisTicks(ImAxis.X1, order.map((_, i) => (i + 0.5) / n), n, names, false);
-    ImPlot.SetupAxisTicks(ImAxis.Y1, order.map((_, i) => 1 - (i + 0.5) / n), n, names, false);
-    ImPlot.SetupAxesLimits(0, 1, 0, 1, 1);
+    // Names are written beside the cells (this jsimgui build ignores tick labels): rows on the left, columns below.
+    const hidden = AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.NoTickLabels | AxisFlags.Lock;
+    ImPlot.SetupAxes('', '', hidden, hidden);
+    ImPlot.SetupAxesLimits(-0.3, 1, -0.12, 1, 1);
     let lo = Infinity;
     for (const v of values) lo = Math.min(lo, v);
-    ImPlot.PlotHeatmap('similarity', values, n, n, Math.min(lo, 0.99), 1, n <= 12 ? '%.2f' : '');
+    ImPlot.PlotHeatmap('similarity', values, n, n, Math.min(lo, 0.99), 1, n <= 6 ? '%.2f' : '');
+    cellsLeft = ImPlot.PlotToPixels(0, 0).x;
+    cellsRight = ImPlot.PlotToPixels(1, 0).x;
+    names.forEach((name, i) => {
+      ImPlot.PlotText(name, -0.15, 1 - (i + 0.5) / n);
+      ImPlot.PlotText(name.slice(0, 5), (i + 0.5) / n, i % 2 ? -0.09 : -0.04);
+    });
     ImPlot.EndPlot();
   }
   ImPlot.PopColormap(1);
   // Dendrogram under it, aligned with the heatmap's plot area (approximately: the plot's inner width).
   const origin = ImGui.GetCursorScreenPos();
-  const plotLeft = origin.x + 62, plotWidth = size - 70;
+  const plotLeft = cellsLeft, plotWidth = cellsRight - cellsLeft;
   ImGui.Dummy(new ImVec2(size, 110));
-  drawDendrogram(ImGui.GetWindowDrawList(), { x: plotLeft, y: origin.y }, plotWidth, 100, c.merges, order, n);
+  if (plotWidth > 0) drawDendrogram(ImGui.GetWindowDrawList(), { x: plotLeft, y: origin.y }, plotWidth, 100, c.merges, order, n);
   ImGui.TextDisabled('Leaves left to right in the order above; lower joins = more similar categories.');
 }
 
@@ -77,10 +84,11 @@ function drawGroups(ui, app) {
   for (const v of values) hi = Math.max(hi, Math.abs(v));
   ImPlot.PushColormapStr('RdBu');
   if (ImPlot.BeginPlot('##neuron-category', new ImVec2(ui.kiosk ? 520 : 340, Math.min(520, 60 + k * 4)), PLOT_CANVAS | PlotFlags.NoLegend)) {
-    ImPlot.SetupAxes('', 'neurons', AxisFlags.NoGridLines | AxisFlags.Lock, AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.Lock);
-    ImPlot.SetupAxisTicks(ImAxis.X1, labels.map((_, i) => (i + 0.5) / n), n, labels.map((l) => l.slice(0, 5)), false);
-    ImPlot.SetupAxesLimits(0, 1, 0, 1, 1);
+    const hidden = AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.NoTickLabels | AxisFlags.Lock;
+    ImPlot.SetupAxes('', 'neurons', hidden, hidden);
+    ImPlot.SetupAxesLimits(0, 1, -0.08, 1, 1);
     ImPlot.PlotHeatmap('gamma', values, k, n, -hi, hi, '');
+    labels.forEach((l, i) => ImPlot.PlotText(l.slice(0, 5), (i + 0.5) / n, i % 2 ? -0.06 : -0.025));
     ImPlot.EndPlot();
   }
   ImPlot.PopColormap(1);
@@ -148,14 +156,16 @@ export function drawClustersPanel(ui, app) {
   const layer = layerChoice(ui, app, c.layer);
   ImGui.SameLine();
   const source = combo('responses', c.source, ['activation', 'contribution']);
+  ImGui.SameLine();
+  const similarity = combo('similarity', c.similarity, ['pearson', 'cosine']);
   const features = combo('neuron features', c.features, ['activation', 'contribution', 'visualization']);
   ImGui.SameLine();
   const method = combo('method', c.method, ['kmeans', 'agglomerative', 'nmf']);
   const k = [c.k];
   ImGui.SliderInt('k (clusters)', k, 2, Math.max(2, Math.min(16, app.channelsOf(layer))));
   ImGui.PopItemWidth();
-  const settingsChanged = layer !== c.layer || source !== c.source || features !== c.features || method !== c.method || k[0] !== c.k;
-  Object.assign(c, { layer, source, features, method, k: k[0] });
+  const settingsChanged = layer !== c.layer || source !== c.source || similarity !== c.similarity || features !== c.features || method !== c.method || k[0] !== c.k;
+  Object.assign(c, { layer, source, similarity, features, method, k: k[0] });
   const p = app.statisticsProgress;
   if (p && p.node === layer) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
   else if (ImGui.Button(c.categories ? 'Recompute' : 'Compute clusters') || (settingsChanged && c.categories)) app.computeClusters();

@@ -42,9 +42,10 @@ function drawSamples(ui, app) {
   const indices = [];
   for (let i = 0; i < s.count && indices.length < 12; ++i) if (s.labels[i] === ui.sampleClass) indices.push(i);
   const size = ui.kiosk ? 72 : 40;
+  const perRow = Math.max(1, Math.floor((ImGui.GetContentRegionAvail().x + 4) / (size + 12)));
   indices.forEach((index, n) => {
     const u = (index % atlas.columns) / atlas.columns, v = Math.floor(index / atlas.columns) / atlas.rows;
-    if (n % 6 !== 0) ImGui.SameLine();
+    if (n % perRow !== 0) ImGui.SameLine();
     if (ImGui.ImageButton(`sample${index}`, atlas.picture.ref, new ImVec2(size, size), new ImVec2(u, v),
                           new ImVec2(u + 1 / atlas.columns, v + 1 / atlas.rows))) app.useSample(index);
     if (ImGui.IsItemHovered()) ImGui.SetTooltip(`Sample ${index}: ${labels[s.labels[index]]}`);

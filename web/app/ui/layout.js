@@ -83,12 +83,23 @@ function messages(ui, app) {
   ImGui.End();
 }
 
+// A panel's drawing must never break the frame: an exception is reported once
+// and the window is still closed with End() (Dear ImGui would abort otherwise).
+function guardedDraw(ui, name, draw) {
+  try {
+    draw();
+  } catch (e) {
+    if (!ui.reported) ui.reported = new Set();
+    if (!ui.reported.has(name)) { ui.reported.add(name); console.error(`[neuronlens] panel ${name}:`, e); }
+  }
+}
+
 function window(ui, app, key, title, x, y, w, h, draw) {
   if (!app.panels[key]) return;
   ImGui.SetNextWindowPos(new ImVec2(x, y), Cond.FirstUseEver);
   ImGui.SetNextWindowSize(new ImVec2(w, h), Cond.FirstUseEver);
   const open = [true];
-  if (ImGui.Begin(title, open)) draw(ui, app);
+  if (ImGui.Begin(title, open)) guardedDraw(ui, title, () => draw(ui, app));
   ImGui.End();
   if (!open[0]) { app.panels[key] = false; app.changed(); }
 }
@@ -110,6 +121,7 @@ function kiosk(ui, app, top) {
   const vp = ImGui.GetMainViewport();
   if (performance.now() - ui.lastInteraction > KIOSK_IDLE_MS && ui.kioskTab !== 'start') {
     ui.kioskTab = 'start';
+    ui.forceKioskTab = 'start';
     ui.resetToStart();
   }
   ImGui.SetNextWindowPos(new ImVec2(0, top), Cond.Always);
@@ -117,7 +129,8 @@ function kiosk(ui, app, top) {
   ImGui.Begin('NeuronLens##kiosk', null, 1 | 2 | 4 | 32 /* no title, resize, move, collapse */);
   if (ImGui.BeginTabBar('kiosk-tabs')) {
     const tab = (id, label, draw) => {
-      if (ImGui.BeginTabItem(label)) { ui.kioskTab = id; draw(); ImGui.EndTabItem(); }
+      const flags = ui.forceKioskTab === id ? 2 /* ImGuiTabItemFlags_SetSelected */ : 0;
+      if (ImGui.BeginTabItem(label, null, flags)) { ui.kioskTab = id; guardedDraw(ui, label, draw); ImGui.EndTabItem(); }
     };
     tab('start', ' 1. Choose a picture ', () => {
       ImGui.TextWrapped('What does a neural network see? Pick a picture or draw one, then follow the tabs.');
@@ -135,6 +148,7 @@ function kiosk(ui, app, top) {
     });
     tab('groups', ' 4. Groups of neurons ', () => drawClustersPanel(ui, app));
     ImGui.EndTabBar();
+    ui.forceKioskTab = null;
   }
   ImGui.End();
 }

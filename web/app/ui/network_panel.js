@@ -29,29 +29,32 @@ export function drawNetworkPanel(ui, app) {
   explain('A convolutional network is a stack of layers. Each layer has neurons (channels); each neuron makes a map that lights up ' +
           'where it finds its pattern in the image. Pick a layer, then click a map to open its neuron.');
   if (!app.model) return;
-  const listHeight = ui.kiosk ? 220 : 150;
-  if (ImGui.BeginChild('layers', new ImVec2(ui.kiosk ? 320 : 190, listHeight), 1)) {
+  // Left: the layers; right: the chosen layer and the grid of its maps.
+  const listWidth = ui.kiosk ? 300 : 190;
+  if (ImGui.BeginChild('layers', new ImVec2(listWidth, 0), 1)) {
     for (const layer of app.exploreLayers()) {
-      const label = `${layer.name}  ${layer.op}  ${shapeText(layer.shape)}##layer${layer.id}`;
+      const label = `${layer.name}  ${shapeText(layer.shape)}##layer${layer.id}`;
       if (ImGui.Selectable(label, layer.id === app.layer)) app.selectLayer(layer.id);
+      if (ImGui.IsItemHovered()) ImGui.SetTooltip(`${layer.op}, output ${shapeText(layer.shape)}`);
     }
   }
   ImGui.EndChild();
   ImGui.SameLine();
   ImGui.BeginGroup();
+  drawLayer(ui, app);
+  ImGui.EndGroup();
+}
+
+function drawLayer(ui, app) {
   const layer = app.layerInfo();
   if (layer) {
-    ImGui.Text(`${layer.name}: ${layer.op}`);
-    ImGui.Text(`output ${shapeText(layer.shape)}`);
-    ImGui.Text(`${app.channelsOf(layer.id)} neurons, ${layer.params.toLocaleString()} parameters`);
+    ImGui.Text(`${layer.name}: ${layer.op}, ${app.channelsOf(layer.id)} neurons, output ${shapeText(layer.shape)}`);
     help(layer.op === 'Conv2D' ? 'A convolution: each neuron slides a small learned filter over the maps below it. ' +
          'Its maps here are before the ReLU (negative values are shown too).'
          : layer.op === 'ReLU' ? 'ReLU keeps the positive part of each map: where the pattern is present.'
          : layer.op === 'MaxPool2D' ? 'Max pooling halves the map size, keeping the strongest response of each 2 x 2 block.'
          : layer.op === 'Dense' ? 'A dense layer: every unit weighs all values of the layer below.' : 'One step of the network.');
   }
-  ImGui.EndGroup();
-
   const a = app.activations;
   if (!a) { ImGui.TextDisabled(app.input ? 'Computing...' : 'Choose an image to see the activation maps.'); return; }
   if (a.height === 1 && a.width === 1) {
@@ -67,7 +70,7 @@ export function drawNetworkPanel(ui, app) {
   }
   const g = gridPicture(ui, app, a);
   const avail = ImGui.GetContentRegionAvail();
-  const side = Math.max(120, Math.min(avail.x, avail.y - 30, ui.kiosk ? 560 : 460));
+  const side = Math.max(120, Math.min(avail.x, avail.y - ImGui.GetFrameHeight() * 2, ui.kiosk ? 560 : 460));
   const scale = side / Math.max(g.gw, g.gh);
   const origin = ImGui.GetCursorScreenPos();
   ImGui.Image(g.picture.ref, new ImVec2(g.gw * scale, g.gh * scale));
@@ -85,7 +88,7 @@ export function drawNetworkPanel(ui, app) {
   if (app.neuron !== null && app.neuron < a.channels) {
     const c = app.neuron;
     const x = origin.x + (c % g.columns) * (g.w + g.gap) * scale, y = origin.y + Math.floor(c / g.columns) * (g.h + g.gap) * scale;
-    ImGui.GetWindowDrawList().AddRect(new ImVec2(x - 1, y - 1), new ImVec2(x + g.w * scale + 1, y + g.h * scale + 1), 0xff00d0ff, 0, 0, 2);
+    ImGui.GetWindowDrawList().AddRect(new ImVec2(x - 1, y - 1), new ImVec2(x + g.w * scale + 1, y + g.h * scale + 1), 0xff00d0ff, 0, 2);
   }
-  ImGui.TextDisabled('Each map is scaled to its own range: yellow = strongest, dark blue = weakest.');
+  ImGui.TextDisabled('Each map in its own range: yellow strongest.');
 }

@@ -6,7 +6,7 @@
 import { ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 import { sampleTile } from './input_panel.js';
-import { VIZ_DEFAULTS } from '../app.js';
+import { VIZ_DEFAULTS, PAPER_SETTINGS } from '../app.js';
 
 function drawMap(ui, app, d) {
   let lo = Infinity, hi = -Infinity;
@@ -38,15 +38,19 @@ function drawCategories(ui, app, d) {
     return;
   }
   const labels = app.model.labels;
+  if (!d.categoryContribution) { ImGui.TextDisabled('Loading its statistics...'); return; }
   ImGui.Text(`Serves mostly: ${labels[d.dominantCategory] ?? '-'}   (margin ${fixed(d.margin, 2)})`);
   help('Its mean contribution to each category over the sample images of that category (gamma); the category with the ' +
        'largest is the one it serves; the margin is (first - second) / sum of magnitudes.');
   const values = Array.from(d.categoryContribution);
   if (ImPlot.BeginPlot('##categories', new ImVec2(-1, ui.kiosk ? 200 : 120), PLOT_CANVAS | PlotFlags.NoLegend | PlotFlags.NoInputs)) {
-    ImPlot.SetupAxes('', 'mean contribution', AxisFlags.NoGridLines, AxisFlags.AutoFit);
-    ImPlot.SetupAxisTicks(ImAxis.X1, labels.map((_, i) => i), labels.length, labels.map((l) => l.slice(0, 5)), false);
-    ImPlot.SetupAxisLimits(ImAxis.X1, -0.6, labels.length - 0.4, 1);
+    let lo = 0, hi = 0;
+    for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const pad = 0.3 * Math.max(hi - lo, 1e-6);
+    ImPlot.SetupAxes('', 'mean contribution', AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.NoTickMarks, 0);
+    ImPlot.SetupAxesLimits(-0.6, labels.length - 0.4, lo - (lo < 0 ? pad : 0), hi + pad, 1);
     ImPlot.PlotBars('gamma', values, values.length, 0.7, 0);
+    values.forEach((v, i) => ImPlot.PlotText(labels[i].slice(0, 5), i, v, new ImVec2(0, v >= 0 ? -9 : 9)));
     ImPlot.EndPlot();
   }
   if (d.topImages?.length) {
@@ -61,7 +65,7 @@ function drawCategories(ui, app, d) {
       if (ImGui.IsItemClicked(0)) app.useSample(t.index);
       const [y0, x0, y1, x1] = t.box;
       ImGui.GetWindowDrawList().AddRect(new ImVec2(pos.x + x0 * size / w, pos.y + y0 * size / h),
-                                        new ImVec2(pos.x + x1 * size / w, pos.y + y1 * size / h), 0xff30c0ff, 0, 0, 1.5);
+                                        new ImVec2(pos.x + x1 * size / w, pos.y + y1 * size / h), 0xff30c0ff, 0, 1.5);
     });
   }
 }
@@ -131,6 +135,8 @@ function drawVisualization(ui, app) {
     slider('seed', s, 'seed', 0, 1000, '%d', true);
     ImGui.PopItemWidth();
     if (ImGui.Button('Defaults')) viz.settings = { ...VIZ_DEFAULTS };
+    ImGui.SameLine();
+    if (ImGui.Button("The paper's settings")) viz.settings = { ...PAPER_SETTINGS };
     ImGui.SameLine();
     ImGui.TextDisabled('Same settings and seed: the same image.');
   }

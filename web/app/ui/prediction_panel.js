@@ -9,10 +9,11 @@ export function drawPredictionPanel(ui, app) {
   ImGui.Text(`Prediction: ${top[0].label} (${percent(top[0].probability)})`);
   const height = ui.kiosk ? 260 : 150;
   if (ImPlot.BeginPlot('##prediction', new ImVec2(-1, height), PLOT_CANVAS | PlotFlags.NoLegend | PlotFlags.NoInputs)) {
-    ImPlot.SetupAxes('', 'probability', AxisFlags.NoGridLines, 0);
-    ImPlot.SetupAxisTicks(ImAxis.X1, top.map((_, i) => i), top.length, top.map((r) => r.label.length > 10 ? `${r.label.slice(0, 9)}.` : r.label), false);
-    ImPlot.SetupAxesLimits(-0.6, top.length - 0.4, 0, 1, 1);
+    // Class names are written above the bars (this jsimgui build ignores tick labels).
+    ImPlot.SetupAxes('', 'probability', AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.NoTickMarks, 0);
+    ImPlot.SetupAxesLimits(-0.9, top.length - 0.1, 0, 1.22, 1);
     ImPlot.PlotBars('probability', top.map((r) => r.probability), top.length, 0.6, 0);
+    top.forEach((r, i) => ImPlot.PlotText(r.label.length > 10 ? `${r.label.slice(0, 9)}.` : r.label, i, r.probability, new ImVec2(0, -9)));
     ImPlot.EndPlot();
   }
   for (const r of rows.slice(0, ui.kiosk ? 3 : 5)) {
