@@ -43,6 +43,23 @@ val set_input_rgba(double width, double height, bool invert) {
   });
 }
 
+// pictureToPixels(width, height, invert): the staged RGBA picture as model
+// pixels, without touching the input (for a folder of labelled images).
+val picture_to_pixels(double width, double height, bool invert) {
+  return guarded("image", [&] {
+    Session& s = session();
+    NL_RETURN_IF_ERROR_VAL(s.require_model());
+    ModelPixelsOptions o{s.height(), s.width(), s.channels(), s.model->preprocessing.invert != invert};
+    auto pixels = rgba_to_model_pixels(staged_bytes(StagingSlot::kPixels), static_cast<int64_t>(width),
+                                       static_cast<int64_t>(height), o);
+    release_staged(StagingSlot::kPixels);
+    if (!pixels.ok()) return error_result(pixels.status().message());
+    val result = ok_result();
+    result.set("pixels", byte_array(pixels.value()));
+    return result;
+  });
+}
+
 // setInputPixels(): the staged bytes are model pixels [H, W, C].
 val set_input_pixels() {
   return guarded("image", [&] {
@@ -102,6 +119,7 @@ val predict() {
 EMSCRIPTEN_BINDINGS(neuronlens_input) {
   emscripten::function("setInputRGBA", &set_input_rgba);
   emscripten::function("setInputPixels", &set_input_pixels);
+  emscripten::function("pictureToPixels", &picture_to_pixels);
   emscripten::function("setInputSample", &set_input_sample);
   emscripten::function("predict", &predict);
 }

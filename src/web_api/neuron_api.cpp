@@ -114,25 +114,29 @@ val neuron_details(int node, int channel, val options) {
     result.set("response", responses[channel]);
 
     // Contribution of every neuron of the layer to the target class: share and rank of this one.
-    std::vector<int> used;
-    auto scores = contributions(*s.executor, s.input, node, {target}, ContributionOptions{}, &used);
-    s.executor_used();
-    if (!scores.ok()) return error_result(scores.status().message());
-    const float* row = scores.value().data();
-    const std::vector<float> shares = contribution_shares(row, channels);
-    int rank = 1;
-    for (int k = 0; k < channels; ++k) rank += row[k] > row[channel] ? 1 : 0;
-    result.set("class", used.empty() ? -1 : used[0]);
-    result.set("contribution", row[channel]);
-    result.set("share", shares[static_cast<size_t>(channel)]);
-    result.set("contributionRank", rank);
-    result.set("layerContributions", float_array(row, static_cast<size_t>(channels)));
-    for (double tau : {0.5, 0.8}) {
-      const std::vector<int> set = dominating_set(row, channels, tau);
-      val info = val::object();
-      info.set("size", static_cast<double>(set.size()));
-      info.set("contains", std::find(set.begin(), set.end(), channel) != set.end());
-      result.set(tau == 0.5 ? "dominatingSet50" : "dominatingSet80", info);
+    // (Units of the class-score layer and after are the scores themselves: no contribution.)
+    result.set("isScore", node >= s.logits);
+    if (node < s.logits) {
+      std::vector<int> used;
+      auto scores = contributions(*s.executor, s.input, node, {target}, ContributionOptions{}, &used);
+      s.executor_used();
+      if (!scores.ok()) return error_result(scores.status().message());
+      const float* row = scores.value().data();
+      const std::vector<float> shares = contribution_shares(row, channels);
+      int rank = 1;
+      for (int k = 0; k < channels; ++k) rank += row[k] > row[channel] ? 1 : 0;
+      result.set("class", used.empty() ? -1 : used[0]);
+      result.set("contribution", row[channel]);
+      result.set("share", shares[static_cast<size_t>(channel)]);
+      result.set("contributionRank", rank);
+      result.set("layerContributions", float_array(row, static_cast<size_t>(channels)));
+      for (double tau : {0.5, 0.8}) {
+        const std::vector<int> set = dominating_set(row, channels, tau);
+        val info = val::object();
+        info.set("size", static_cast<double>(set.size()));
+        info.set("contains", std::find(set.begin(), set.end(), channel) != set.end());
+        result.set(tau == 0.5 ? "dominatingSet50" : "dominatingSet80", info);
+      }
     }
 
     auto found = s.statistics.find(node);

@@ -148,6 +148,46 @@ export class App {
     });
   }
 
+  // A folder of labelled images (one subfolder per class, named like the
+  // model's labels or by class number) replaces the sample images, for the
+  // statistics, clusters and analysis. files: [{className, name, bytes}]
+  async useFolder(files) {
+    return this.guard('Folder', async () => {
+      const labels = this.model.labels.map((l) => l.toLowerCase());
+      const { width, height, channels } = this.model.info;
+      const per = width * height * channels;
+      const images = [], classes = [], skipped = [];
+      for (const f of files) {
+        const name = f.className.toLowerCase();
+        let c = labels.indexOf(name);
+        if (c < 0 && /^\d+$/.test(name) && Number(name) < labels.length) c = Number(name);
+        if (c < 0) { skipped.push(`${f.className}/${f.name} (no class "${f.className}")`); continue; }
+        try {
+          const copy = f.bytes.slice();
+          const r = await this.engine.request('decodeImage', { bytes: copy, invert: this.invert, toPixels: true }, { transfer: [copy.buffer] });
+          images.push(r.pixels);
+          classes.push(c);
+        } catch (e) {
+          skipped.push(`${f.className}/${f.name} (${e.message})`);
+        }
+      }
+      if (!images.length) throw new Error(`no usable image (subfolders must be named after the classes: ${this.model.labels.join(', ')})`);
+      // In class order, like the shipped samples.
+      const order = classes.map((c, i) => [c, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[1]);
+      const pixels = new Uint8Array(images.length * per), labelBytes = new Uint8Array(images.length);
+      order.forEach((i, k) => { pixels.set(images[i], k * per); labelBytes[k] = classes[i]; });
+      await this.engine.request('loadSampleBytes', { pixels, labels: labelBytes });
+      this.model.samples = { count: images.length, pixels, labels: labelBytes, custom: true };
+      this.statistics.clear();
+      this.clusters.categories = this.clusters.groups = this.clusters.neurons = this.clusters.tiles = null;
+      this.analysis.result = null;
+      this.say(`Using your ${images.length} images in ${new Set(classes).size} classes for statistics, clusters and analysis` +
+               `${skipped.length ? `; skipped ${skipped.length}: ${skipped.slice(0, 3).join('; ')}` : ''}.`);
+      this.changed();
+      return true;
+    });
+  }
+
   async usePixels(pixels, description = 'image from a link') {
     return this.guard('Image', async () => {
       const result = await this.engine.request('setInputPixels', { pixels });

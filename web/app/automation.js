@@ -77,6 +77,8 @@ export function installAutomation(ui, app) {
       await settled();
       return ok;
     },
+    // files: [{className, name, bytes: Uint8Array}], as a dropped folder gives them.
+    async useFolder(files) { const ok = await app.useFolder(files); await settled(); return ok; },
     async runAnalysis() { app.panels.analysis = true; const ok = await app.runAnalysis(); await settled(); return ok; },
     timings: () => ({ ...app.timings, navigationStart: 0 }),
     // Screen positions (CSS pixels) of widgets the tests click: {grid: {x, y, step, size, columns, channels}}.

@@ -99,8 +99,9 @@ const handlers = {
   },
 
   // An image file's bytes: checked, decoded by the browser (downscaled when
-  // large), then handed to the engine's preprocessing.
-  async decodeImage({ bytes, invert }) {
+  // large), then handed to the engine's preprocessing. With toPixels, only the
+  // model pixels come back and the input stays as it is.
+  async decodeImage({ bytes, invert, toPixels = false }) {
     const header = NeuronLensImageHeader.inspect(bytes);
     if (!header.ok) return header;
     const longest = Math.max(header.width, header.height);
@@ -119,6 +120,7 @@ const handlers = {
     const rgba = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
     bitmap.close();
     stage(2, new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
+    if (toPixels) return engine.pictureToPixels(canvas.width, canvas.height, !!invert);
     const result = engine.setInputRGBA(canvas.width, canvas.height, !!invert);
     if (result.ok) Object.assign(result, { type: header.type, sourceWidth: header.width, sourceHeight: header.height });
     return result;
@@ -127,6 +129,13 @@ const handlers = {
   async setInputRGBA({ rgba, width, height, invert }) {
     stage(2, rgba);
     return engine.setInputRGBA(width, height, !!invert);
+  },
+
+  // Replaces the sample images (a folder of labelled images the person dropped in).
+  async loadSampleBytes({ pixels, labels }) {
+    stage(3, pixels);
+    stage(4, labels);
+    return engine.loadSamples(labels.length);
   },
 
   async setInputPixels({ pixels }) {

@@ -120,8 +120,10 @@ function installUi(ui, app) {
   picker.addEventListener('change', () => { if (picker.files[0]) useFile(picker.files[0]); picker.value = ''; });
   ui.openFilePicker = () => picker.click();
   window.addEventListener('dragover', (e) => { e.preventDefault(); });
-  window.addEventListener('drop', (e) => {
+  window.addEventListener('drop', async (e) => {
     e.preventDefault();
+    const entry = e.dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
+    if (entry && entry.isDirectory) { app.useFolder(await readFolder(entry)); return; }
     const file = e.dataTransfer?.files?.[0];
     if (file) useFile(file);
   });
@@ -148,6 +150,26 @@ function installUi(ui, app) {
     ui.camera.stream?.getTracks().forEach((t) => t.stop());
     Object.assign(ui.camera, { stream: null, video: null });
   };
+}
+
+// A dropped folder: its subfolders are classes, their files images.
+async function readFolder(root) {
+  const list = (dir) => new Promise((resolve, reject) => {
+    const reader = dir.createReader(), all = [];
+    const more = () => reader.readEntries((entries) => { if (!entries.length) resolve(all); else { all.push(...entries); more(); } }, reject);
+    more();
+  });
+  const file = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+  const files = [];
+  for (const sub of await list(root)) {
+    if (!sub.isDirectory) continue;
+    for (const entry of await list(sub)) {
+      if (!entry.isFile || files.length >= 5000) continue;
+      const f = await file(entry);
+      files.push({ className: sub.name, name: entry.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+    }
+  }
+  return files;
 }
 
 if ('serviceWorker' in navigator && params.get('sw') !== '0') {

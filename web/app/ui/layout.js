@@ -134,9 +134,11 @@ function kiosk(ui, app, top) {
     };
     tab('start', ' 1. Choose a picture ', () => {
       ImGui.TextWrapped('What does a neural network see? Pick a picture or draw one, then follow the tabs.');
-      drawInputPanel(ui, app);
-      ImGui.Separator();
-      drawPredictionPanel(ui, app);
+      if (ImGui.BeginTable('kiosk-start', 2)) {
+        ImGui.TableNextColumn(); drawInputPanel(ui, app);
+        ImGui.TableNextColumn(); drawPredictionPanel(ui, app);
+        ImGui.EndTable();
+      }
     });
     tab('focus', ' 2. Where it looks ', () => drawFocusPanel(ui, app));
     tab('neurons', ' 3. Its neurons ', () => {

@@ -64,7 +64,8 @@ function drawLayer(ui, app) {
     let hi = 1e-12;
     for (const v of a.values) hi = Math.max(hi, Math.abs(v));
     for (let c = 0; c < Math.min(k, 256); ++c) {
-      if (ImGui.Selectable(`unit ${c}: ${a.values[c].toFixed(3)}##unit${c}`, app.neuron === c)) app.selectNeuron(c);
+      const name = app.layer === app.model.info.logits ? ` (${app.model.labels[c]})` : '';
+      if (ImGui.Selectable(`unit ${c}${name}: ${a.values[c].toFixed(3)}##unit${c}`, app.neuron === c)) app.selectNeuron(c);
     }
     return;
   }

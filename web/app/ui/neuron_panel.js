@@ -18,8 +18,14 @@ function drawMap(ui, app, d) {
 }
 
 function drawContribution(ui, app, d) {
-  const label = app.model.labels[d.class] ?? '?';
   ImGui.Text(`Response (sum of its map): ${fixed(d.response, 2)}`);
+  if (d.isScore) {
+    ImGui.TextWrapped(d.node === app.model.info.logits
+      ? `This unit is the network's score for "${app.model.labels[d.channel]}": the class with the highest score wins.`
+      : 'This unit comes after the class scores.');
+    return;
+  }
+  const label = app.model.labels[d.class] ?? '?';
   ImGui.Text(`Contribution to "${label}": ${fixed(d.contribution, 3)}`);
   help('Gradient x activation: how much this neuron pushes the score of the class up (positive) or down (negative), ' +
        'to first order. Share: its part of all positive contributions of the layer.');
@@ -31,6 +37,7 @@ function drawContribution(ui, app, d) {
 
 function drawCategories(ui, app, d) {
   const stats = app.statistics.get(d.node);
+  if (d.isScore) return;
   if (!stats) {
     const p = app.statisticsProgress;
     if (p && p.node === d.node) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');

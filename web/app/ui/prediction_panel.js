@@ -13,7 +13,7 @@ export function drawPredictionPanel(ui, app) {
     ImPlot.SetupAxes('', 'probability', AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.NoTickMarks, 0);
     ImPlot.SetupAxesLimits(-0.9, top.length - 0.1, 0, 1.22, 1);
     ImPlot.PlotBars('probability', top.map((r) => r.probability), top.length, 0.6, 0);
-    top.forEach((r, i) => ImPlot.PlotText(r.label.length > 10 ? `${r.label.slice(0, 9)}.` : r.label, i, r.probability, new ImVec2(0, -9)));
+    top.forEach((r, i) => r.probability >= 0.1 && ImPlot.PlotText(r.label.length > 10 ? `${r.label.slice(0, 9)}.` : r.label, i, r.probability, new ImVec2(0, -9)));
     ImPlot.EndPlot();
   }
   for (const r of rows.slice(0, ui.kiosk ? 3 : 5)) {
