@@ -22,6 +22,9 @@ self.addEventListener('activate', (event) => {
 function isolated(response) {
   if (!response || response.status === 0 || response.type === 'opaque') return response;
   const headers = new Headers(response.headers);
+  // The body is already decoded: its encoding and length no longer apply.
+  headers.delete('Content-Encoding');
+  headers.delete('Content-Length');
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
   headers.set('Cross-Origin-Resource-Policy', 'same-origin');

@@ -30,7 +30,7 @@ export function installAutomation(ui, app) {
         neuron: app.neuron,
         busy: app.engine.busy(),
         engine: { ...ui.engineInfo, crossOriginIsolated: self.crossOriginIsolated === true },
-        visualization: { running: app.viz.running, step: app.viz.step, steps: app.viz.steps },
+        visualization: { running: app.viz.running, step: app.viz.step, steps: app.viz.steps, seconds: app.viz.seconds ?? null },
         clusters: { computed: !!app.clusters.categories, layer: app.layerInfo(app.clusters.layer)?.name ?? null },
         panels: { ...app.panels },
         kiosk: ui.kiosk,
@@ -77,10 +77,14 @@ export function installAutomation(ui, app) {
       await settled();
       return ok;
     },
+    // Opens or closes panels: {input, prediction, network, neuron, focus, clusters, analysis}.
+    setPanels(panels) { for (const k of Object.keys(app.panels)) if (typeof panels[k] === 'boolean') app.panels[k] = panels[k]; app.changed(); return { ...app.panels }; },
     // files: [{className, name, bytes: Uint8Array}], as a dropped folder gives them.
     async useFolder(files) { const ok = await app.useFolder(files); await settled(); return ok; },
     async runAnalysis() { app.panels.analysis = true; const ok = await app.runAnalysis(); await settled(); return ok; },
     timings: () => ({ ...app.timings, navigationStart: 0 }),
+    // Frames the UI has drawn so far (frames skipped while idle are not counted).
+    frames: () => ui.frames || 0,
     // Screen positions (CSS pixels) of widgets the tests click: {grid: {x, y, step, size, columns, channels}}.
     layout: () => JSON.parse(JSON.stringify(ui.targets)),
   };

@@ -47,9 +47,20 @@ async function main() {
   ui.maps = await MapRenderer.create(ui.gl, new URL('../../shaders/', import.meta.url));
 
   let app = null;
-  const frame = () => {
-    canvas.width = Math.round(canvas.clientWidth * devicePixelRatio);
-    canvas.height = Math.round(canvas.clientHeight * devicePixelRatio);
+  // When nothing happens (no input, no change of state, no work in the engine)
+  // for a second, the UI redraws ten times a second instead of every frame:
+  // it saves the machine's power (and, with a software GPU, its CPU).
+  let lastVersion = -1, lastDraw = 0;
+  const frame = (now) => {
+    requestAnimationFrame(frame);
+    const version = app ? app.version : -1;
+    if (version !== lastVersion || engine.busy()) { lastVersion = version; ui.lastInteraction = Math.max(ui.lastInteraction, now - 500); }
+    const quiet = now - ui.lastInteraction > 1000;
+    if (quiet && now - lastDraw < 100) return;
+    lastDraw = now;
+    // Resizing reallocates the drawing buffer: only when the size really changed.
+    const width = Math.round(canvas.clientWidth * devicePixelRatio), height = Math.round(canvas.clientHeight * devicePixelRatio);
+    if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
     ImGuiImplWeb.BeginRender();
     try {
       if (app) drawFrame(ui, app);
@@ -63,7 +74,7 @@ async function main() {
       ui.frameError = e;
     }
     ImGuiImplWeb.EndRender();
-    requestAnimationFrame(frame);
+    ui.frames = (ui.frames || 0) + 1;
   };
   requestAnimationFrame(frame);
 
@@ -131,7 +142,8 @@ function installUi(ui, app) {
     const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
     if (file) useFile(file);
   });
-  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) window.addEventListener(type, () => { ui.lastInteraction = performance.now(); });
+  for (const type of ['pointerdown', 'pointermove', 'pointerup', 'keydown', 'wheel', 'touchstart', 'touchmove', 'resize'])
+    window.addEventListener(type, () => { ui.lastInteraction = performance.now(); }, { passive: true });
 
   ui.startCamera = async () => {
     try {
