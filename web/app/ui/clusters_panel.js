@@ -40,7 +40,8 @@ function drawCategoryClusters(ui, app) {
   const values = [];
   for (const i of order) for (const j of order) values.push(c.similarity[i * n + j]);
   const names = order.map((i) => labels[i].slice(0, 8));
-  const size = ui.kiosk ? 560 : 400;
+  const avail = ImGui.GetContentRegionAvail();
+  const size = Math.max(220, Math.min(ui.kiosk ? 560 : 420, avail.x - 20, avail.y - 160));
   const kind = app.clusters.shown?.similarity === 'pearson' ? 'Pearson correlation' : 'cosine similarity';
   ImGui.Text(`Categories by how alike the layer's neurons respond to them (${kind}), in dendrogram order:`);
   let cellsLeft = 0, cellsRight = 0;

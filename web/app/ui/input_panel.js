@@ -42,7 +42,9 @@ function drawSamples(ui, app) {
   const indices = [];
   for (let i = 0; i < s.count && indices.length < 12; ++i) if (s.labels[i] === ui.sampleClass) indices.push(i);
   const size = ui.kiosk ? 72 : 40;
-  const perRow = Math.max(1, Math.floor((ImGui.GetContentRegionAvail().x + 4) / (size + 12)));
+  const style = ImGui.GetStyle();
+  const cell = size + 2 * style.FramePadding.x + style.ItemSpacing.x;
+  const perRow = Math.max(1, Math.floor((ImGui.GetContentRegionAvail().x + style.ItemSpacing.x) / cell));
   indices.forEach((index, n) => {
     const u = (index % atlas.columns) / atlas.columns, v = Math.floor(index / atlas.columns) / atlas.rows;
     if (n % perRow !== 0) ImGui.SameLine();

@@ -77,8 +77,9 @@ function messages(ui, app) {
   ImGui.SetNextWindowSize(new ImVec2(Math.min(760, vp.Size.x - 20), 0), Cond.Always);
   ImGui.Begin('##messages', null, 1 | 2 | 4 | 8 | 32 | 256 | 4096 /* no title, resize, move, scrollbar, collapse, saved settings, focus */);
   for (const m of live) {
-    if (m.kind === 'error') ImGui.TextColored(new ImVec4(1, 0.55, 0.45, 1), m.text);
-    else ImGui.TextWrapped(m.text);
+    if (m.kind === 'error') ImGui.PushStyleColorImVec4(0 /* ImGuiCol_Text */, new ImVec4(1, 0.55, 0.45, 1));
+    ImGui.TextWrapped(m.text);
+    if (m.kind === 'error') ImGui.PopStyleColor(1);
   }
   ImGui.End();
 }

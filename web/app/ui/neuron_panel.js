@@ -41,7 +41,8 @@ function drawCategories(ui, app, d) {
   if (!stats) {
     const p = app.statisticsProgress;
     if (p && p.node === d.node) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
-    else if (app.model.samples && ImGui.Button('Which category does it serve? (statistics over the samples)')) app.ensureStatistics(d.node);
+    else if (app.model.samples && ImGui.Button('Which category does it serve?')) app.ensureStatistics(d.node);
+    help('Computes, over the sample images, how much each neuron of this layer contributes to each category.');
     return;
   }
   const labels = app.model.labels;

@@ -11,7 +11,7 @@ export function drawPredictionPanel(ui, app) {
   if (ImPlot.BeginPlot('##prediction', new ImVec2(-1, height), PLOT_CANVAS | PlotFlags.NoLegend | PlotFlags.NoInputs)) {
     // Class names are written above the bars (this jsimgui build ignores tick labels).
     ImPlot.SetupAxes('', 'probability', AxisFlags.NoGridLines | AxisFlags.NoTickLabels | AxisFlags.NoTickMarks, 0);
-    ImPlot.SetupAxesLimits(-0.9, top.length - 0.1, 0, 1.22, 1);
+    ImPlot.SetupAxesLimits(-1.3, top.length - 0.1, 0, 1.22, 1);
     ImPlot.PlotBars('probability', top.map((r) => r.probability), top.length, 0.6, 0);
     top.forEach((r, i) => r.probability >= 0.1 && ImPlot.PlotText(r.label.length > 10 ? `${r.label.slice(0, 9)}.` : r.label, i, r.probability, new ImVec2(0, -9)));
     ImPlot.EndPlot();
