@@ -32,6 +32,9 @@ export function installAutomation(ui, app) {
         engine: { ...ui.engineInfo, crossOriginIsolated: self.crossOriginIsolated === true },
         visualization: { running: app.viz.running, step: app.viz.step, steps: app.viz.steps, seconds: app.viz.seconds ?? null },
         clusters: { computed: !!app.clusters.categories, layer: app.layerInfo(app.clusters.layer)?.name ?? null },
+        samples: app.model?.samples ? { count: app.model.samples.count, custom: !!app.model.samples.custom } : null,
+        analysis: app.analysis.result ? { layer: app.layerInfo(app.analysis.result.node)?.name,
+                                          rows: app.analysis.result.rows.map((r) => ({ name: r.name, kept: r.kept, overall: r.overall })) } : null,
         panels: { ...app.panels },
         kiosk: ui.kiosk,
         messages: app.messages.map((m) => ({ kind: m.kind, text: m.text })),
@@ -61,6 +64,9 @@ export function installAutomation(ui, app) {
       return { width: v.width, height: v.height, rgba: new Uint8Array(v.result.rgba) };
     },
     link: () => app.makeLink(),
+    // Switches to another model of build/app/models.json (by id) and shows its first sample.
+    async loadModel(id) { await ui.switchModel(id); await settled(); return window.neuronlens.state(); },
+    models: () => app.models.map((m) => ({ id: m.id, name: m.name })),
     async useSample(index) { await app.useSample(index); await nextFrame(); },
     async selectLayer(name) {
       const layer = app.model.layers.find((l) => l.name === name);

@@ -40,7 +40,10 @@ function setupStyle() {
 }
 
 async function main() {
+  const timings = { start: performance.now() };
+  engineReady.then(() => { timings.engineReady = performance.now(); }, () => {});
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
+  timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
   setupStyle();
   ui.gl = canvas.getContext('webgl2');
@@ -86,6 +89,7 @@ async function main() {
   }
   const { models } = await modelsReady.catch((e) => { ui.loadingText = e.message; return { models: [] }; });
   app = new App(engine, ui.engineInfo, models);
+  Object.assign(app.timings, timings);
   ui.engineInfo = { ...ui.engineInfo, build };
   installUi(ui, app);
   installAutomation(ui, app);
@@ -95,6 +99,7 @@ async function main() {
     await app.loadModel(models[0].id);
     await app.applyLink(fragment);
   } else if (await app.loadModel(models[0].id)) {
+    app.timings.modelLoaded = performance.now();
     if (app.model.samples) await app.useSample(0);
   }
   ui.ready = true;

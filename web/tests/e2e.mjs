@@ -72,12 +72,21 @@ async function appReady(page, { timeout = 60000 } = {}) {
   await page.evaluate(() => window.neuronlens.idle());
 }
 
+// A click as a person makes it: the pointer arrives, the button stays down for a moment.
+async function click(page, x, y) {
+  await page.mouse.move(x, y);
+  await page.waitForTimeout(80);
+  await page.mouse.down();
+  await page.waitForTimeout(80);
+  await page.mouse.up();
+}
+
 const state = (page) => page.evaluate(() => window.neuronlens.state());
 
 // Test images from the Fashion-MNIST test set, past the samples the app ships
 // (the first 100 of each class), upscaled 4x: a real PNG, and a real JPEG made
 // by Chromium's encoder.
-function datasetImage(label) {
+function datasetImage(label, skip = 0) {
   const dir = '/usr/share/datasets/fashion-mnist';
   const read = (stem) => {
     const file = [stem, `${stem}.gz`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
@@ -88,7 +97,7 @@ function datasetImage(label) {
   let seen = 0;
   for (let i = 0; i < 10000; ++i) {
     if (labels[8 + i] !== label) continue;
-    if (++seen <= 100) continue;
+    if (++seen <= 100 + skip) continue;
     const px = images.subarray(16 + i * 784, 16 + (i + 1) * 784);
     const big = new Uint8Array(112 * 112);
     for (let y = 0; y < 112; ++y) for (let x = 0; x < 112; ++x) big[y * 112 + x] = px[(y >> 2) * 28 + (x >> 2)];
@@ -182,7 +191,7 @@ async function main() {
       });
       const t0 = Date.now();
       const frames0 = await page.evaluate(() => window.neuronlens.frames());
-      await page.mouse.click(x, y);
+      await click(page, x, y);
       await waitFor(page, async () => (await window.neuronlens.state()).neuron !== null, { timeout: 10000, what: 'the neuron' });
       await waitFor(page, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
       const elapsed = Date.now() - t0;
@@ -269,6 +278,61 @@ async function main() {
       await screenshot(page, '07-bad-input');
       const s = await page.evaluate(async (b) => window.neuronlens.loadImage(new Uint8Array(b)), Array.from(trouserPng));
       assert(s.prediction[0].label === 'Trouser', 'the app does not work after bad input');
+    });
+
+    await test('analysis: ablation and the domination test run in the browser', async () => {
+      const ok = await page.evaluate(() => window.neuronlens.runAnalysis());
+      assert(ok, 'the analysis did not run');
+      const s = await state(page);
+      const rows = s.analysis.rows;
+      assert(rows.length >= 8 && rows[0].kept === -1, `rows: ${JSON.stringify(rows.slice(0, 2))}`);
+      assert(rows.every((r) => r.overall >= 0 && r.overall <= 1), 'accuracies outside [0, 1]');
+      await page.evaluate(() => window.neuronlens.setPanels({ clusters: false }));
+      await screenshot(page, '10-analysis');
+      await page.evaluate(() => window.neuronlens.setPanels({ analysis: false }));
+    });
+
+    await test('folder: labelled images in one subfolder per class replace the samples', async () => {
+      const files = [];
+      for (const [label, name] of [[1, 'Trouser'], [7, 'Sneaker'], [8, 'Bag']])
+        for (let k = 0; k < 4; ++k) files.push({ className: name, name: `${k}.png`, bytes: Array.from(encodePng(datasetImage(label, k), 112, 112, 1)) });
+      files.push({ className: 'Not a class', name: 'x.png', bytes: Array.from(trouserPng) });
+      const ok = await page.evaluate(async (list) => window.neuronlens.useFolder(list.map((f) => ({ ...f, bytes: new Uint8Array(f.bytes) }))), files);
+      assert(ok, 'the folder was refused');
+      const s = await state(page);
+      assert(s.samples.custom && s.samples.count === 12, `samples ${JSON.stringify(s.samples)}`);
+      assert(await page.evaluate(() => window.neuronlens.openClusters()), 'no clusters on the folder');
+    });
+
+    await test('drawing: a stroke drawn with the mouse on the digit model is recognised', async () => {
+      const models = await page.evaluate(() => window.neuronlens.models());
+      const digits = models.find((m) => m.id.startsWith('digits'));
+      assert(digits, `no digit model among ${JSON.stringify(models)}`);
+      await page.evaluate((id) => window.neuronlens.loadModel(id), digits.id);
+      await page.evaluate(() => window.neuronlens.setPanels({ clusters: false, analysis: false }));
+      await page.waitForTimeout(300);
+      let layout = await page.evaluate(() => window.neuronlens.layout());
+      await click(page, layout['tab:Draw'].x, layout['tab:Draw'].y);
+      await page.waitForTimeout(300);
+      layout = await page.evaluate(() => window.neuronlens.layout());
+      const d = layout.drawing;
+      assert(d, 'no drawing area');
+      // A "1": one vertical stroke down the middle.
+      await page.mouse.move(d.x + d.size * 0.52, d.y + d.size * 0.18);
+      await page.mouse.down();
+      for (let i = 1; i <= 12; ++i) {
+        await page.mouse.move(d.x + d.size * (0.52 - 0.02 * i / 12), d.y + d.size * (0.18 + 0.64 * i / 12));
+        await page.waitForTimeout(30);
+      }
+      await page.mouse.up();
+      await waitFor(page, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
+      await page.evaluate(() => window.neuronlens.idle());
+      await page.waitForTimeout(400);
+      await page.evaluate(() => window.neuronlens.idle());
+      const s = await state(page);
+      figures.drawnOne = s.prediction[0];
+      assert(s.prediction[0].label === '1', `a drawn 1 was predicted as ${s.prediction[0].label}`);
+      await screenshot(page, '11-drawing');
     });
 
     await test('privacy: the page made no request outside its own origin', async () => {

@@ -59,6 +59,7 @@ function drawCanvas(ui, app) {
   const origin = ImGui.GetCursorScreenPos();
   const list = ImGui.GetWindowDrawList();
   ImGui.InvisibleButton('drawing', new ImVec2(DRAW_SIZE, DRAW_SIZE));
+  ui.targets.drawing = { x: origin.x, y: origin.y, size: DRAW_SIZE };
   const hovered = ImGui.IsItemHovered(), active = ImGui.IsItemActive();
   list.AddRectFilled(origin, new ImVec2(origin.x + DRAW_SIZE, origin.y + DRAW_SIZE), 0xff000000);
   list.AddRect(origin, new ImVec2(origin.x + DRAW_SIZE, origin.y + DRAW_SIZE), 0xff808080);
@@ -151,15 +152,28 @@ function drawCamera(ui, app) {
 export function drawInputPanel(ui, app) {
   explain('Give the network a picture. It is shrunk to the size the network was trained on and shown below as the network sees it.');
   if (!app.model) return;
+  // Each tab's screen rectangle, for window.neuronlens.layout() (the tests click them).
+  const remember = (name) => {
+    const a = ImGui.GetItemRectMin(), b = ImGui.GetItemRectMax();
+    ui.targets[`tab:${name}`] = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  };
   if (ImGui.BeginTabBar('input-tabs')) {
-    if (ImGui.BeginTabItem('Samples')) { drawSamples(ui, app); ImGui.EndTabItem(); }
-    if (ImGui.BeginTabItem('Upload')) {
+    const samples = ImGui.BeginTabItem('Samples');
+    remember('Samples');
+    if (samples) { drawSamples(ui, app); ImGui.EndTabItem(); }
+    const upload = ImGui.BeginTabItem('Upload');
+    remember('Upload');
+    if (upload) {
       if (ImGui.Button('Choose an image file...')) ui.openFilePicker();
       ImGui.TextWrapped('Or drop an image anywhere on the page, or paste one (Ctrl+V). PNG, JPEG, GIF, WebP and BMP work.');
       ImGui.EndTabItem();
     }
-    if (ImGui.BeginTabItem('Draw')) { drawCanvas(ui, app); ImGui.EndTabItem(); }
-    if (ImGui.BeginTabItem('Camera')) { drawCamera(ui, app); ImGui.EndTabItem(); }
+    const draw = ImGui.BeginTabItem('Draw');
+    remember('Draw');
+    if (draw) { drawCanvas(ui, app); ImGui.EndTabItem(); }
+    const camera = ImGui.BeginTabItem('Camera');
+    remember('Camera');
+    if (camera) { drawCamera(ui, app); ImGui.EndTabItem(); }
     ImGui.EndTabBar();
   }
   const invert = [app.invert];
