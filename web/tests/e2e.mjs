@@ -335,6 +335,22 @@ async function main() {
       await screenshot(page, '11-drawing');
     });
 
+    await test('export and copy link through the menus: a CSV download, and the link in the address bar', async () => {
+      let layout = await page.evaluate(() => window.neuronlens.layout());
+      await click(page, layout['menu:Export'].x, layout['menu:Export'].y);
+      await page.waitForTimeout(300);
+      layout = await page.evaluate(() => window.neuronlens.layout());
+      const item = layout['menu:Export/Prediction (CSV)'];
+      assert(item, 'the Export menu did not open');
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), click(page, item.x, item.y)]);
+      const file = path.join(out, 'prediction.csv');
+      await download.saveAs(file);
+      const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+      assert(lines[0] === 'class,probability' && lines.length === 11, `CSV: ${lines.slice(0, 2).join(' / ')}`);
+      await click(page, layout['menu:Copy link'].x, layout['menu:Copy link'].y);
+      await waitFor(page, () => location.hash.startsWith('#s='), { timeout: 10000, what: 'the link in the address bar' });
+    });
+
     await test('privacy: the page made no request outside its own origin', async () => {
       const outside = requests.filter((u) => !u.startsWith(`http://127.0.0.1:${port}/`) && !u.startsWith('blob:') && !u.startsWith('data:'));
       assert(outside.length === 0, `requests outside the origin: ${outside.slice(0, 5).join(', ')}`);

@@ -1,7 +1,7 @@
 // The frame: the menu bar, the panels as windows (desktop layout) or as
 // large tabs (kiosk mode, ?kiosk=1), and the message line. Kiosk mode returns
 // to its start screen after a few idle minutes.
-import { ImGui, ImVec2, ImVec4, Cond, explain } from './widgets.js';
+import { ImGui, ImVec2, ImVec4, Cond, explain, rememberItem } from './widgets.js';
 import { drawInputPanel } from './input_panel.js';
 import { drawPredictionPanel } from './prediction_panel.js';
 import { drawNetworkPanel } from './network_panel.js';
@@ -27,7 +27,9 @@ function exportMenu(ui, app) {
       downloadPng(`${key}.png`, rgba, width, height);
     }
   }
-  if (ImGui.MenuItem('Prediction (CSV)', '', false, !!app.prediction))
+  const prediction = ImGui.MenuItem('Prediction (CSV)', '', false, !!app.prediction);
+  rememberItem(ui, 'menu:Export/Prediction (CSV)');
+  if (prediction)
     downloadCsv('prediction.csv', ['class', 'probability'], app.prediction.map((r) => [r.label, r.probability]));
   if (ImGui.MenuItem('Ablation table (CSV)', '', false, !!app.analysis.result)) {
     const labels = app.model.labels;
@@ -55,8 +57,12 @@ function menuBar(ui, app) {
       if (ImGui.MenuItem(key[0].toUpperCase() + key.slice(1), '', app.panels[key])) { app.panels[key] = !app.panels[key]; app.changed(); }
     ImGui.EndMenu();
   }
-  if (ImGui.BeginMenu('Export')) { exportMenu(ui, app); ImGui.EndMenu(); }
-  if (ImGui.MenuItem('Copy link')) ui.copyLink();
+  const exports = ImGui.BeginMenu('Export');
+  rememberItem(ui, 'menu:Export');
+  if (exports) { exportMenu(ui, app); ImGui.EndMenu(); }
+  const copy = ImGui.MenuItem('Copy link');
+  rememberItem(ui, 'menu:Copy link');
+  if (copy) ui.copyLink();
   if (ImGui.MenuItem('Kiosk mode')) ui.setKiosk(true);
   const info = ui.engineInfo;
   const status = `${app.model ? app.model.info.name : 'no model'} | engine: ${info.threaded ? `${info.threads} threads` : 'single thread'}, ${info.gemmKernel}` +

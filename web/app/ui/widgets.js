@@ -69,5 +69,11 @@ export function combo(label, current, items, itemLabel = (x) => String(x)) {
   return chosen;
 }
 
+// Records the last item's centre under `key` (window.neuronlens.layout(): the tests click there).
+export function rememberItem(ui, key) {
+  const a = ImGui.GetItemRectMin(), b = ImGui.GetItemRectMax();
+  ui.targets[key] = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+}
+
 export function percent(p) { return `${(100 * p).toFixed(1)}%`; }
 export function fixed(v, digits = 3) { return Number.isFinite(v) ? v.toFixed(digits) : '-'; }
