@@ -36,7 +36,7 @@ Status Executor::forward_until(const Tensor& input, int last, bool training, uin
     Tensor& out = values_[static_cast<size_t>(i)];
     out.resize(shapes_[static_cast<size_t>(i)]);
     ctx.seed = seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;  // distinct stream per node
-    n.op->forward(ctx, ins, out);
+    if (!backend_ || !backend_->forward_node(ctx, i, ins, out)) n.op->forward(ctx, ins, out);
   }
   computed_until_ = last;
   return Status::Ok();

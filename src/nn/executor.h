@@ -6,6 +6,7 @@
 #pragma once
 #include <vector>
 
+#include "nn/forward_backend.h"
 #include "nn/graph.h"
 
 namespace nl {
@@ -35,12 +36,18 @@ class Executor {
   const Tensor& grad(int node) const { return grads_[static_cast<size_t>(node)]; }
   bool has_grad(int node) const { return has_grad_[static_cast<size_t>(node)] != 0; }
 
+  // Routes forward passes through `backend` where it takes a node (null: the
+  // ops only). The backend must outlive its use by this executor.
+  void set_forward_backend(ForwardBackend* backend) { backend_ = backend; }
+  ForwardBackend* forward_backend() const { return backend_; }
+
   Graph& graph() { return *graph_; }
   ThreadPool* pool() const { return pool_; }
 
  private:
   Graph* graph_;
   ThreadPool* pool_;
+  ForwardBackend* backend_ = nullptr;
   bool training_ = false;
   uint64_t seed_ = 0;
   int computed_until_ = -1;

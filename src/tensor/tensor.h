@@ -18,7 +18,10 @@ struct AlignedAllocator {
   AlignedAllocator() = default;
   template <typename U>
   AlignedAllocator(const AlignedAllocator<U>&) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
+  // One spare vector past the end: SIMD tails (and XNNPACK, which reads up to
+  // 16 bytes beyond its arrays) may over-read without leaving the allocation.
+  static constexpr std::size_t kTailBytes = 64;
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T) + kTailBytes, kAlignment)); }
   void deallocate(T* p, std::size_t) { ::operator delete(p, kAlignment); }
   template <typename U>
   bool operator==(const AlignedAllocator<U>&) const { return true; }

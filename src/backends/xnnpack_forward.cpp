@@ -1,0 +1,504 @@
+// XnnpackForward: planning (one XNNPACK operator per supported node) and
+// running. Sections:
+//   1. helpers: status names, operator ownership
+//   2. NodePlan and the planners, one per op type: Conv2D, Dense, MaxPool2D,
+//      AvgPool2D, GlobalAvgPool, Add, and the elementwise ReLU, Clip,
+//      LeakyReLU, Sigmoid, HardSwish, Softmax
+//   3. fusing ReLU and Clip into their producer
+//   4. XnnpackForward: create, repack, forward_node, describe
+#include "backends/xnnpack_forward.h"
+
+#include <xnnpack.h>
+#include <pthreadpool.h>
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+
+#include "nn/ops/add.h"
+#include "nn/ops/avg_pool2d.h"
+#include "nn/ops/clip.h"
+#include "nn/ops/conv2d.h"
+#include "nn/ops/dense.h"
+#include "nn/ops/global_avg_pool.h"
+#include "nn/ops/leaky_relu.h"
+#include "nn/ops/max_pool2d.h"
+
+namespace nl {
+
+// ---- 1. helpers ---------------------------------------------------------------
+namespace {
+
+constexpr float kNoMin = -std::numeric_limits<float>::infinity();
+constexpr float kNoMax = std::numeric_limits<float>::infinity();
+
+const char* status_name(xnn_status s) {
+  switch (s) {
+    case xnn_status_success: return "success";
+    case xnn_status_uninitialized: return "uninitialized";
+    case xnn_status_invalid_parameter: return "invalid parameter";
+    case xnn_status_invalid_state: return "invalid state";
+    case xnn_status_unsupported_parameter: return "unsupported parameter";
+    case xnn_status_unsupported_hardware: return "unsupported hardware";
+    case xnn_status_out_of_memory: return "out of memory";
+  }
+  return "unknown status";
+}
+
+struct OperatorDeleter {
+  void operator()(xnn_operator* op) const { xnn_delete_operator(op); }
+};
+using OperatorPtr = std::unique_ptr<xnn_operator, OperatorDeleter>;
+
+}  // namespace
+
+// ---- 2. NodePlan and the planners ------------------------------------------------
+
+// The buffers and batch an operator was last set up for. The executor keeps
+// its value tensors from one forward pass to the next, so setup (which may
+// rebuild a convolution's indirection buffer) runs only when this changes.
+struct SetupKey {
+  const float* inputs[2] = {nullptr, nullptr};
+  float* output = nullptr;
+  int64_t batch = -1;
+  bool operator==(const SetupKey&) const = default;
+};
+
+// How one node runs: `setup` binds the operator to this run's batch and
+// buffers, then xnn_run_operator computes; or the node copies its input.
+struct XnnpackForward::NodePlan {
+  enum class Kind { kDeclined, kOperator, kCopyOfInput };
+  Kind kind = Kind::kDeclined;
+  std::string route;  // for describe(): what runs the node, or why XNNPACK does not
+  OperatorPtr op;
+  Shape input_shape;  // the shape the operator was built for (batch dimension ignored)
+  using Setup = std::function<xnn_status(xnn_operator_t, std::span<const Tensor* const>, Tensor&, pthreadpool_t)>;
+  Setup setup;
+  SetupKey last_setup;  // what the operator is bound to now
+  // Clamp fused into this operator's output (from a following ReLU); the
+  // planner that supports it rebuilds the operator with these bounds.
+  std::function<xnn_status(float out_min, float out_max, OperatorPtr*)> create_clamped;
+  bool fused_clamp = false;
+  // For a ReLU or Clip folded into its producer (kCopyOfInput): its bounds.
+  float clamp_min = 0.0f, clamp_max = std::numeric_limits<float>::infinity();
+};
+
+namespace {
+
+using Plan = XnnpackForward::NodePlan;
+
+// A creation function taking the output bounds, so ReLU can be fused later.
+using ClampedCreate = std::function<xnn_status(float out_min, float out_max, xnn_operator_t* out)>;
+
+// Fills `plan` with an operator made by `create` (unclamped), keeping `create`
+// for fusion, or records why XNNPACK refused it.
+void adopt(Plan* plan, const std::string& what, ClampedCreate create, Plan::Setup setup) {
+  xnn_operator_t raw = nullptr;
+  xnn_status s = create(kNoMin, kNoMax, &raw);
+  if (s != xnn_status_success) {
+    plan->route = "built-in (xnn_create_" + what + " refused: " + status_name(s) + ")";
+    return;
+  }
+  plan->kind = Plan::Kind::kOperator;
+  plan->op.reset(raw);
+  plan->route = "xnnpack " + what;
+  plan->setup = std::move(setup);
+  plan->create_clamped = [create](float lo, float hi, OperatorPtr* out) {
+    xnn_operator_t op = nullptr;
+    xnn_status st = create(lo, hi, &op);
+    if (st == xnn_status_success) out->reset(op);
+    return st;
+  };
+}
+
+// Conv2D: weights [Cout][KH][KW][Cin/groups] are exactly XNNPACK's grouped
+// layout (it detects depthwise itself when each group has one input and one output).
+void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const auto& conv = static_cast<const Conv2D&>(*node.op);
+  const Conv2DParams& p = conv.settings();
+  const Shape& x = in_shapes[0];
+  if (x.rank() != 4) {
+    plan->route = "built-in (input is not NHWC)";
+    return;
+  }
+  const float* weight = conv.weight.data();
+  const float* bias = p.has_bias ? conv.bias.data() : nullptr;
+  const size_t group_in = static_cast<size_t>(p.in_channels / p.groups);
+  const size_t group_out = static_cast<size_t>(p.out_channels / p.groups);
+  const size_t cin = static_cast<size_t>(p.in_channels), cout = static_cast<size_t>(p.out_channels);
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_convolution2d_nhwc_f32(
+        static_cast<uint32_t>(p.pad_top), static_cast<uint32_t>(p.pad_right), static_cast<uint32_t>(p.pad_bottom),
+        static_cast<uint32_t>(p.pad_left), static_cast<uint32_t>(p.kernel_h), static_cast<uint32_t>(p.kernel_w),
+        static_cast<uint32_t>(p.stride_h), static_cast<uint32_t>(p.stride_w), static_cast<uint32_t>(p.dilation_h),
+        static_cast<uint32_t>(p.dilation_w), static_cast<uint32_t>(p.groups), group_in, group_out, cin, cout, weight,
+        bias, lo, hi, 0, op);
+  };
+  adopt(plan, "convolution2d_nhwc_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+          const Shape& s = in[0]->shape();
+          return xnn_setup_convolution2d_nhwc_f32(op, static_cast<size_t>(s.n()), static_cast<size_t>(s.h()),
+                                                  static_cast<size_t>(s.w()), in[0]->data(), out.data(), pool);
+        });
+}
+
+// Dense: weight [Out][In] is XNNPACK's default (non-transposed) layout.
+void plan_dense(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const auto& dense = static_cast<const Dense&>(*node.op);
+  if (in_shapes[0].rank() != 2) {
+    plan->route = "built-in (input is not [N, In])";
+    return;
+  }
+  const size_t in = static_cast<size_t>(dense.in_features()), out = static_cast<size_t>(dense.out_features());
+  const float* weight = dense.weight.data();
+  const float* bias = dense.has_bias() ? dense.bias.data() : nullptr;
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_fully_connected_nc_f32(in, out, in, out, weight, bias, lo, hi, 0, op);
+  };
+  adopt(plan, "fully_connected_nc_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> x, Tensor& y, pthreadpool_t pool) {
+          return xnn_setup_fully_connected_nc_f32(op, static_cast<size_t>(x[0]->shape()[0]), x[0]->data(), y.data(),
+                                                  pool);
+        });
+}
+
+// Pooling windows that PyTorch's ceil_mode lets hang over the bottom/right edge
+// become extra bottom/right padding, which XNNPACK skips (max) or leaves out of
+// the divisor (average), just as ceil_mode does: returns that extra padding
+// along one axis so that XNNPACK's floor formula gives the node's output size.
+uint32_t ceil_mode_extra_padding(int64_t in, int64_t out, int kernel, int stride, int pad_begin, int pad_end) {
+  const int64_t needed = (out - 1) * stride + kernel - (in + pad_begin + pad_end);
+  return needed > 0 ? static_cast<uint32_t>(needed) : 0u;
+}
+
+Plan::Setup pooling_setup(xnn_status (*setup)(xnn_operator_t, size_t, size_t, size_t, const float*, float*,
+                                               pthreadpool_t)) {
+  return [setup](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+    const Shape& s = in[0]->shape();
+    return setup(op, static_cast<size_t>(s.n()), static_cast<size_t>(s.h()), static_cast<size_t>(s.w()),
+                 in[0]->data(), out.data(), pool);
+  };
+}
+
+// MaxPool2D: XNNPACK ignores padded pixels, as -infinity padding does.
+void plan_max_pool2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const Pool2DParams& p = static_cast<const MaxPool2D&>(*node.op).settings();
+  const Shape& x = in_shapes[0];
+  const uint32_t pad_bottom = static_cast<uint32_t>(p.pad_bottom) +
+      ceil_mode_extra_padding(x.h(), node.shape.h(), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
+  const uint32_t pad_right = static_cast<uint32_t>(p.pad_right) +
+      ceil_mode_extra_padding(x.w(), node.shape.w(), p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
+  const size_t channels = static_cast<size_t>(x.c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_max_pooling2d_nhwc_f32(static_cast<uint32_t>(p.pad_top), pad_right, pad_bottom,
+                                             static_cast<uint32_t>(p.pad_left), static_cast<uint32_t>(p.kernel_h),
+                                             static_cast<uint32_t>(p.kernel_w), static_cast<uint32_t>(p.stride_h),
+                                             static_cast<uint32_t>(p.stride_w), 1, 1, channels, channels, channels,
+                                             lo, hi, 0, op);
+  };
+  adopt(plan, "max_pooling2d_nhwc_f32", create, pooling_setup(xnn_setup_max_pooling2d_nhwc_f32));
+}
+
+// AvgPool2D: once there is any padding, XNNPACK divides by the in-bounds part
+// of each window. That is count_include_pad = false, and also what PyTorch does
+// with count_include_pad when there is no padding (ceil_mode's overhang is
+// never counted); count_include_pad with real padding stays built-in.
+void plan_avg_pool2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const Pool2DParams& p = static_cast<const AvgPool2D&>(*node.op).settings();
+  const bool padded = p.pad_top || p.pad_left || p.pad_bottom || p.pad_right;
+  if (padded && p.count_include_pad) {
+    plan->route = "built-in (XNNPACK does not count padding in the average)";
+    return;
+  }
+  const Shape& x = in_shapes[0];
+  const uint32_t pad_bottom = static_cast<uint32_t>(p.pad_bottom) +
+      ceil_mode_extra_padding(x.h(), node.shape.h(), p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
+  const uint32_t pad_right = static_cast<uint32_t>(p.pad_right) +
+      ceil_mode_extra_padding(x.w(), node.shape.w(), p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
+  const size_t channels = static_cast<size_t>(x.c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_average_pooling2d_nhwc_f32(static_cast<uint32_t>(p.pad_top), pad_right, pad_bottom,
+                                                 static_cast<uint32_t>(p.pad_left), static_cast<uint32_t>(p.kernel_h),
+                                                 static_cast<uint32_t>(p.kernel_w), static_cast<uint32_t>(p.stride_h),
+                                                 static_cast<uint32_t>(p.stride_w), channels, channels, channels, lo,
+                                                 hi, 0, op);
+  };
+  adopt(plan, "average_pooling2d_nhwc_f32", create, pooling_setup(xnn_setup_average_pooling2d_nhwc_f32));
+}
+
+// GlobalAvgPool: [N, H, W, C] -> [N, C] is XNNPACK's NWC pooling with W = H*W.
+void plan_global_avg_pool(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t channels = static_cast<size_t>(in_shapes[0].c());
+  ClampedCreate create = [=](float lo, float hi, xnn_operator_t* op) {
+    return xnn_create_global_average_pooling_nwc_f32(channels, channels, channels, lo, hi, 0, op);
+  };
+  adopt(plan, "global_average_pooling_nwc_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+          const Shape& s = in[0]->shape();
+          return xnn_setup_global_average_pooling_nwc_f32(op, static_cast<size_t>(s.n()),
+                                                          static_cast<size_t>(s.h() * s.w()), in[0]->data(),
+                                                          out.data(), pool);
+        });
+}
+
+// Add of two same-shaped tensors (more inputs stay built-in: XNNPACK adds pairs,
+// and chaining would need a buffer per step).
+void plan_add(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  if (in_shapes.size() != 2) {
+    plan->route = "built-in (XNNPACK adds two inputs, this node has " + std::to_string(in_shapes.size()) + ")";
+    return;
+  }
+  ClampedCreate create = [](float lo, float hi, xnn_operator_t* op) { return xnn_create_add_nd_f32(lo, hi, 0, op); };
+  adopt(plan, "add_nd_f32", create,
+        [](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+          size_t dims[2][Shape::kMaxRank];
+          for (int k = 0; k < 2; ++k)
+            for (int d = 0; d < in[k]->shape().rank(); ++d) dims[k][d] = static_cast<size_t>(in[k]->shape()[d]);
+          return xnn_setup_add_nd_f32(op, static_cast<size_t>(in[0]->shape().rank()), dims[0],
+                                      static_cast<size_t>(in[1]->shape().rank()), dims[1], in[0]->data(),
+                                      in[1]->data(), out.data(), pool);
+        });
+}
+
+// Elementwise ops run as XNNPACK's [batch, channels] operators with channels =
+// the last dimension and batch = everything before it.
+using RowSetup = xnn_status (*)(xnn_operator_t, size_t, const float*, float*, pthreadpool_t);
+Plan::Setup row_setup(RowSetup setup) {
+  return [setup](xnn_operator_t op, std::span<const Tensor* const> in, Tensor& out, pthreadpool_t pool) {
+    const Shape& s = in[0]->shape();
+    const int64_t channels = s[s.rank() - 1];
+    return setup(op, static_cast<size_t>(in[0]->elements() / channels), in[0]->data(), out.data(), pool);
+  };
+}
+
+size_t last_dimension(const Shape& s) { return static_cast<size_t>(s[s.rank() - 1]); }
+
+// An elementwise op whose XNNPACK operator cannot take output bounds (no fusion into it).
+void adopt_unclamped(Plan* plan, const std::string& what, std::function<xnn_status(xnn_operator_t*)> create,
+                     Plan::Setup setup) {
+  adopt(plan, what, [create](float, float, xnn_operator_t* op) { return create(op); }, std::move(setup));
+  plan->create_clamped = nullptr;
+}
+
+void plan_clamp(float lo, float hi, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "clamp_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_clamp_nc_f32(c, c, c, lo, hi, 0, op); },
+                  row_setup(xnn_setup_clamp_nc_f32));
+}
+
+void plan_relu(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  plan_clamp(0.0f, kNoMax, in_shapes, plan);
+}
+
+void plan_clip(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const auto& clip = static_cast<const Clip&>(*node.op);
+  plan_clamp(clip.min_value(), clip.max_value(), in_shapes, plan);
+}
+
+void plan_leaky_relu(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const float alpha = static_cast<const LeakyReLU&>(*node.op).alpha();
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "leaky_relu_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_leaky_relu_nc_f32(c, c, c, alpha, 0, op); },
+                  row_setup(xnn_setup_leaky_relu_nc_f32));
+}
+
+void plan_sigmoid(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "sigmoid_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_sigmoid_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_sigmoid_nc_f32));
+}
+
+void plan_hard_swish(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "hardswish_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_hardswish_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_hardswish_nc_f32));
+}
+
+// Softmax over the last dimension: XNNPACK's rows are exactly that.
+void plan_softmax(const Node&, const std::vector<Shape>& in_shapes, Plan* plan) {
+  const size_t c = last_dimension(in_shapes[0]);
+  adopt_unclamped(plan, "softmax_nc_f32",
+                  [=](xnn_operator_t* op) { return xnn_create_softmax_nc_f32(c, c, c, 0, op); },
+                  row_setup(xnn_setup_softmax_nc_f32));
+}
+
+using Planner = void (*)(const Node&, const std::vector<Shape>&, Plan*);
+
+const std::map<std::string, Planner>& planners() {
+  static const std::map<std::string, Planner> table = {
+      {"Conv2D", plan_conv2d},
+      {"Dense", plan_dense},
+      {"MaxPool2D", plan_max_pool2d},
+      {"AvgPool2D", plan_avg_pool2d},
+      {"GlobalAvgPool", plan_global_avg_pool},
+      {"Add", plan_add},
+      {"ReLU", plan_relu},
+      {"Clip", plan_clip},
+      {"LeakyReLU", plan_leaky_relu},
+      {"Sigmoid", plan_sigmoid},
+      {"HardSwish", plan_hard_swish},
+      {"Softmax", plan_softmax},
+  };
+  return table;
+}
+
+// The bounds of a ReLU or Clip node, which a producer's operator can apply.
+bool clamp_bounds(const Node& node, float* lo, float* hi) {
+  if (!node.op || node.inputs.size() != 1) return false;
+  if (node.op->type() == "ReLU") {
+    *lo = 0.0f, *hi = kNoMax;
+    return true;
+  }
+  if (node.op->type() == "Clip") {
+    const auto& clip = static_cast<const Clip&>(*node.op);
+    *lo = clip.min_value(), *hi = clip.max_value();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// ---- 4. XnnpackForward ----------------------------------------------------------
+
+XnnpackForward::XnnpackForward(const Graph& graph, const XnnpackOptions& options)
+    : graph_(&graph), options_(options) {}
+
+XnnpackForward::~XnnpackForward() {
+  plans_.clear();  // operators before the pool they may reference
+  if (threadpool_) pthreadpool_destroy(static_cast<pthreadpool_t>(threadpool_));
+}
+
+Result<std::unique_ptr<XnnpackForward>> XnnpackForward::create(const Graph& graph, const XnnpackOptions& options) {
+  if (options.threads < 1 || options.threads > 256)
+    return Status::Error("xnnpack: threads must be between 1 and 256, got " + std::to_string(options.threads));
+  if (graph.size() == 0) return Status::Error("xnnpack: the graph is empty");
+  const xnn_status s = xnn_initialize(nullptr);  // idempotent
+  if (s != xnn_status_success) return Status::Error(std::string("xnnpack: xnn_initialize failed: ") + status_name(s));
+  std::unique_ptr<XnnpackForward> backend(new XnnpackForward(graph, options));
+  if (options.threads > 1) {
+    backend->threadpool_ = pthreadpool_create(static_cast<size_t>(options.threads));
+    if (!backend->threadpool_)
+      return Status::Error("xnnpack: could not start a pool of " + std::to_string(options.threads) + " threads");
+  }
+  NL_RETURN_IF_ERROR(backend->plan_all());
+  return backend;
+}
+
+Status XnnpackForward::repack() { return plan_all(); }
+
+Status XnnpackForward::plan_all() {
+  const Graph& g = *graph_;
+  plans_.clear();
+  plans_.resize(static_cast<size_t>(g.size()));
+  std::vector<int> consumers(static_cast<size_t>(g.size()), 0);
+  for (int i = 1; i < g.size(); ++i)
+    for (int id : g.node(i).inputs) ++consumers[static_cast<size_t>(id)];
+
+  std::vector<Shape> in_shapes;
+  for (int i = 0; i < g.size(); ++i) {
+    auto plan = std::make_unique<NodePlan>();
+    const Node& node = g.node(i);
+    if (!node.op) {
+      plan->route = "graph input";
+      plans_[static_cast<size_t>(i)] = std::move(plan);
+      continue;
+    }
+    in_shapes.clear();
+    for (int id : node.inputs) in_shapes.push_back(g.node(id).shape);
+    if (!in_shapes.empty()) plan->input_shape = in_shapes[0];
+
+    // ---- 3. fusion: a ReLU or Clip over a producer that nothing else reads
+    float lo = 0, hi = 0;
+    if (options_.fuse_activations && clamp_bounds(node, &lo, &hi)) {
+      const int producer = node.inputs[0];
+      NodePlan& prev = *plans_[static_cast<size_t>(producer)];
+      if (producer != g.output() && consumers[static_cast<size_t>(producer)] == 1 && !prev.fused_clamp &&
+          prev.kind == NodePlan::Kind::kOperator && prev.create_clamped) {
+        OperatorPtr clamped;
+        if (prev.create_clamped(lo, hi, &clamped) == xnn_status_success) {
+          prev.op = std::move(clamped);
+          prev.fused_clamp = true;
+          prev.route += " (+" + node.op->type() + " of '" + node.name + "')";
+          plan->kind = NodePlan::Kind::kCopyOfInput;
+          plan->clamp_min = lo, plan->clamp_max = hi;
+          plan->route = "fused into '" + g.node(producer).name + "'";
+          plans_[static_cast<size_t>(i)] = std::move(plan);
+          continue;
+        }
+      }
+    }
+
+    auto found = planners().find(node.op->type());
+    if (found == planners().end()) {
+      plan->route = "built-in (no XNNPACK operator for " + node.op->type() + ")";
+    } else {
+      found->second(node, in_shapes, plan.get());
+    }
+    plans_[static_cast<size_t>(i)] = std::move(plan);
+  }
+  return Status::Ok();
+}
+
+bool XnnpackForward::forward_node(const OpContext& ctx, int node, std::span<const Tensor* const> inputs,
+                                  Tensor& output) {
+  if (node < 0 || node >= static_cast<int>(plans_.size())) return false;
+  NodePlan& plan = *plans_[static_cast<size_t>(node)];
+  switch (plan.kind) {
+    case NodePlan::Kind::kDeclined:
+      return false;
+    case NodePlan::Kind::kCopyOfInput:
+      // The producer's operator already applied this ReLU or Clip; applying it
+      // again costs no more than a copy and stays right if the producer fell back.
+      if (inputs.size() != 1 || inputs[0]->elements() != output.elements()) return false;
+      for (int64_t k = 0; k < output.elements(); ++k) {
+        const float v = (*inputs[0])[k];
+        output[k] = v < plan.clamp_min ? plan.clamp_min : (v > plan.clamp_max ? plan.clamp_max : v);
+      }
+      return true;
+    case NodePlan::Kind::kOperator:
+      break;
+  }
+  // The graph fixes every dimension but the batch; check anyway rather than
+  // hand XNNPACK a buffer it would misread.
+  if (inputs.empty() || inputs[0]->shape().rank() != plan.input_shape.rank()) return false;
+  for (int d = 1; d < plan.input_shape.rank(); ++d)
+    if (inputs[0]->shape()[d] != plan.input_shape[d]) return false;
+  pthreadpool_t pool = static_cast<pthreadpool_t>(threadpool_);
+  SetupKey key;
+  for (size_t k = 0; k < inputs.size() && k < 2; ++k) key.inputs[k] = inputs[k]->data();
+  key.output = output.data();
+  key.batch = inputs[0]->shape()[0];
+  if (!(key == plan.last_setup)) {
+    plan.last_setup = SetupKey{};  // unknown until setup succeeds
+    if (plan.setup(plan.op.get(), inputs, output, pool) != xnn_status_success) return false;
+    plan.last_setup = key;
+  }
+  if (xnn_run_operator(plan.op.get(), pool) != xnn_status_success) {
+    output.zero();  // let the op start from the zeroed output it expects
+    return false;
+  }
+  return true;
+}
+
+bool XnnpackForward::handles(int node) const {
+  if (node < 0 || node >= static_cast<int>(plans_.size())) return false;
+  return plans_[static_cast<size_t>(node)]->kind != NodePlan::Kind::kDeclined;
+}
+
+std::string XnnpackForward::describe() const {
+  std::string text;
+  for (int i = 0; i < static_cast<int>(plans_.size()); ++i) {
+    const Node& node = graph_->node(i);
+    text += node.name + " " + (node.op ? node.op->type() : std::string("Input")) + ": " +
+            plans_[static_cast<size_t>(i)]->route + "\n";
+  }
+  return text;
+}
+
+}  // namespace nl

@@ -1,0 +1,24 @@
+// ForwardBackend: another implementation of some nodes' forward passes (XNNPACK
+// natively, see src/backends), plugged into the Executor at run time. The
+// executor asks the backend first for every node; nodes it declines run through
+// their own Op::forward. Backward passes always use the ops, so a backend must
+// produce the same per-node values the ops would.
+#pragma once
+#include <span>
+
+#include "nn/op.h"
+
+namespace nl {
+
+class ForwardBackend {
+ public:
+  virtual ~ForwardBackend() = default;
+
+  // Computes node `node`'s value into `output` (already sized and zeroed by the
+  // executor) from its input values, and returns true; or returns false, leaving
+  // `output` zeroed, to let the node's op compute it.
+  virtual bool forward_node(const OpContext& ctx, int node, std::span<const Tensor* const> inputs,
+                            Tensor& output) = 0;
+};
+
+}  // namespace nl
