@@ -87,6 +87,8 @@ export function installAutomation(ui, app) {
     setPanels(panels) { for (const k of Object.keys(app.panels)) if (typeof panels[k] === 'boolean') app.panels[k] = panels[k]; app.changed(); return { ...app.panels }; },
     // files: [{className, name, bytes: Uint8Array}], as a dropped folder gives them.
     async useFolder(files) { const ok = await app.useFolder(files); await settled(); return ok; },
+    // Visualizes every neuron of the cluster panel's layer (the tiles of the neuron clusters).
+    async computeTiles(steps = 48) { await app.computeTiles(steps); await settled(); return !!app.clusters.tiles?.done; },
     async runAnalysis() { app.panels.analysis = true; const ok = await app.runAnalysis(); await settled(); return ok; },
     timings: () => ({ ...app.timings, navigationStart: 0 }),
     // Frames the UI has drawn so far (frames skipped while idle are not counted).

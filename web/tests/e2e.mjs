@@ -121,7 +121,7 @@ async function main() {
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error' || m.text().includes('[imgui-error]')) consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
 
   const trouserPng = encodePng(datasetImage(1), 112, 112, 1);
@@ -220,6 +220,12 @@ async function main() {
       const s = await state(page);
       assert(s.clusters.computed && s.panels.clusters, 'cluster panel not open');
       await screenshot(page, '04-clusters');
+      // The neuron clusters as tiles of their members' visualizations.
+      const layout = await page.evaluate(() => window.neuronlens.layout());
+      await click(page, layout['tab:Neuron clusters'].x, layout['tab:Neuron clusters'].y);
+      assert(await page.evaluate(() => window.neuronlens.computeTiles(32)), 'the tiles were not computed');
+      await page.waitForTimeout(300);
+      await screenshot(page, '04b-neuron-clusters');
     });
 
     let link = null, pixels = null, linkedState = null;

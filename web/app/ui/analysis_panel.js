@@ -2,7 +2,7 @@
 // remove neurons of a layer (no retraining) and measure the accuracy per
 // class on the sample images: ablation by priority, weight norm and random
 // sets, and the domination test for one category.
-import { ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
+import { ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, plot, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 
 export function drawAnalysisPanel(ui, app) {
   explain('Switch neurons off and see what the network forgets. If the neurons that serve a category really carry it, ' +
@@ -59,13 +59,13 @@ export function drawAnalysisPanel(ui, app) {
       ['random n: drop of ' + labels[r.target], ns.map((n) => drop(dom.find((x) => x.domination.n === n && x.domination.random), true))],
     ];
     ImGui.Text('Domination test: accuracy drop when n neurons are removed');
-    if (ImPlot.BeginPlot('##domination', new ImVec2(-1, 200), PlotFlags.NoTitle | PlotFlags.NoMenus | PlotFlags.NoBoxSelect)) {
-      ImPlot.SetupAxes('groups: n removed = ' + ns.join(', '), 'accuracy drop', AxisFlags.AutoFit | AxisFlags.NoTickLabels, AxisFlags.AutoFit);
-      const values = [];
-      for (const [, v] of series) values.push(...v);
-      ImPlot.PlotBarGroups(series.map((s) => s[0]), values, series.length, ns.length, 0.7, 0);
+    plot('##domination', new ImVec2(-1, 220), PlotFlags.NoTitle | PlotFlags.NoMenus | PlotFlags.NoBoxSelect, () => {
+      ImPlot.SetupAxes('n removed', 'accuracy drop', AxisFlags.NoTickLabels, AxisFlags.AutoFit);
+      ImPlot.SetupAxisLimits(ImAxis.X1, -0.6, ns.length - 0.4, 1);
+      // Grouped bars: one series per kind, shifted within each group (n).
+      const width = 0.8 / series.length;
+      series.forEach(([label, values], k) => ImPlot.PlotBars(label, values, values.length, width, (k - (series.length - 1) / 2) * width));
       ns.forEach((n, i) => ImPlot.PlotText(`n = ${n}`, i, 0, new ImVec2(0, 8)));
-      ImPlot.EndPlot();
-    }
+    });
   }
 }

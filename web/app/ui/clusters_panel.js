@@ -2,7 +2,7 @@
 // respond to them (similarity heatmap in dendrogram order, with the
 // dendrogram), the neurons grouped by the category they serve (neuron x
 // category heatmap), and the neurons clustered (tiles of their visualizations).
-import { ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, combo, fixed,
+import { plot, withColormap, rememberItem, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, combo, fixed,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 
 function layerChoice(ui, app, current) {
@@ -45,8 +45,7 @@ function drawCategoryClusters(ui, app) {
   const kind = app.clusters.shown?.similarity === 'pearson' ? 'Pearson correlation' : 'cosine similarity';
   ImGui.Text(`Categories by how alike the layer's neurons respond to them (${kind}), in dendrogram order:`);
   let cellsLeft = 0, cellsRight = 0;
-  ImPlot.PushColormapStr('Viridis');
-  if (ImPlot.BeginPlot('##category-similarity', new ImVec2(size, size), PLOT_CANVAS | PlotFlags.NoLegend)) {
+  withColormap('Viridis', () => plot('##category-similarity', new ImVec2(size, size), PLOT_CANVAS | PlotFlags.NoLegend, () => {
     // Names are written beside the cells (this jsimgui build ignores tick labels): rows on the left, columns below.
     const hidden = AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.NoTickLabels | AxisFlags.Lock;
     ImPlot.SetupAxes('', '', hidden, hidden);
@@ -60,9 +59,7 @@ function drawCategoryClusters(ui, app) {
       ImPlot.PlotText(name, -0.15, 1 - (i + 0.5) / n);
       ImPlot.PlotText(name.slice(0, 5), (i + 0.5) / n, i % 2 ? -0.09 : -0.04);
     });
-    ImPlot.EndPlot();
-  }
-  ImPlot.PopColormap(1);
+  }));
   // Dendrogram under it, aligned with the heatmap's plot area (approximately: the plot's inner width).
   const origin = ImGui.GetCursorScreenPos();
   const plotLeft = cellsLeft, plotWidth = cellsRight - cellsLeft;
@@ -83,16 +80,13 @@ function drawGroups(ui, app) {
   for (const row of order) for (let c = 0; c < n; ++c) values.push(g.scores[row * n + c]);
   let hi = 1e-12;
   for (const v of values) hi = Math.max(hi, Math.abs(v));
-  ImPlot.PushColormapStr('RdBu');
-  if (ImPlot.BeginPlot('##neuron-category', new ImVec2(ui.kiosk ? 520 : 340, Math.min(520, 60 + k * 4)), PLOT_CANVAS | PlotFlags.NoLegend)) {
+  withColormap('RdBu', () => plot('##neuron-category', new ImVec2(ui.kiosk ? 520 : 340, Math.min(520, 60 + k * 4)), PLOT_CANVAS | PlotFlags.NoLegend, () => {
     const hidden = AxisFlags.NoGridLines | AxisFlags.NoTickMarks | AxisFlags.NoTickLabels | AxisFlags.Lock;
     ImPlot.SetupAxes('', 'neurons', hidden, hidden);
     ImPlot.SetupAxesLimits(0, 1, -0.08, 1, 1);
     ImPlot.PlotHeatmap('gamma', values, k, n, -hi, hi, '');
     labels.forEach((l, i) => ImPlot.PlotText(l.slice(0, 5), (i + 0.5) / n, i % 2 ? -0.06 : -0.025));
-    ImPlot.EndPlot();
-  }
-  ImPlot.PopColormap(1);
+  }));
   const sizes = Array.from(g.members, (m) => m.length);
   ImGui.TextWrapped(`Group sizes: ${labels.map((l, i) => `${l} ${sizes[i]}`).join(', ')}`);
 }
@@ -174,9 +168,12 @@ export function drawClustersPanel(ui, app) {
   if (p && p.node === layer) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
   else if (ImGui.Button(c.categories ? 'Recompute' : 'Compute clusters') || (settingsChanged && c.categories)) app.computeClusters();
   if (ImGui.BeginTabBar('cluster-tabs')) {
-    if (ImGui.BeginTabItem('Categories')) { drawCategoryClusters(ui, app); ImGui.EndTabItem(); }
-    if (ImGui.BeginTabItem('Neuron x category')) { drawGroups(ui, app); ImGui.EndTabItem(); }
-    if (ImGui.BeginTabItem('Neuron clusters')) { drawNeuronClusters(ui, app); ImGui.EndTabItem(); }
+    for (const [name, draw] of [['Categories', drawCategoryClusters], ['Neuron x category', drawGroups],
+                                ['Neuron clusters', drawNeuronClusters]]) {
+      const open = ImGui.BeginTabItem(name);
+      rememberItem(ui, `tab:${name}`);
+      if (open) { draw(ui, app); ImGui.EndTabItem(); }
+    }
     ImGui.EndTabBar();
   }
 }

@@ -3,7 +3,7 @@
 // over the sample images), its top activating samples, and its feature
 // visualization: an image optimised so that this neuron fires, computed live
 // with every step shown, with the optimiser's controls.
-import { ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
+import { plot, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 import { sampleTile } from './input_panel.js';
 import { VIZ_DEFAULTS, PAPER_SETTINGS } from '../app.js';
@@ -51,7 +51,7 @@ function drawCategories(ui, app, d) {
   help('Its mean contribution to each category over the sample images of that category (gamma); the category with the ' +
        'largest is the one it serves; the margin is (first - second) / sum of magnitudes.');
   const values = Array.from(d.categoryContribution);
-  if (ImPlot.BeginPlot('##categories', new ImVec2(-1, ui.kiosk ? 200 : 120), PLOT_CANVAS | PlotFlags.NoLegend | PlotFlags.NoInputs)) {
+  plot('##categories', new ImVec2(-1, ui.kiosk ? 200 : 120), PLOT_CANVAS | PlotFlags.NoLegend | PlotFlags.NoInputs, () => {
     let lo = 0, hi = 0;
     for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     const pad = 0.3 * Math.max(hi - lo, 1e-6);
@@ -59,8 +59,7 @@ function drawCategories(ui, app, d) {
     ImPlot.SetupAxesLimits(-0.6, labels.length - 0.4, lo - (lo < 0 ? pad : 0), hi + pad, 1);
     ImPlot.PlotBars('gamma', values, values.length, 0.7, 0);
     values.forEach((v, i) => ImPlot.PlotText(labels[i].slice(0, 5), i, v, new ImVec2(0, v >= 0 ? -9 : 9)));
-    ImPlot.EndPlot();
-  }
+  });
   if (d.topImages?.length) {
     ImGui.Text('Sample images that excite it most (box: what its strongest point sees):');
     const size = ui.kiosk ? 64 : 44;
@@ -116,12 +115,11 @@ function drawVisualization(ui, app) {
     ImGui.SetNextItemWidth(160);
     if (ImGui.SliderInt('step', step, 1, total)) viz.shownStep = step[0] - 1 === total - 1 ? -1 : step[0] - 1;
   }
-  if (viz.objective.length > 1 && ImPlot.BeginPlot('##objective', new ImVec2(200, 90), PLOT_CANVAS | PlotFlags.NoLegend)) {
+  if (viz.objective.length > 1) plot('##objective', new ImVec2(200, 90), PLOT_CANVAS | PlotFlags.NoLegend, () => {
     ImPlot.SetupAxes('', '', AxisFlags.AutoFit | AxisFlags.NoTickLabels, AxisFlags.AutoFit);
     const values = viz.objective;
     ImPlot.PlotLine('objective', values, values.length, 1, 1);
-    ImPlot.EndPlot();
-  }
+  });
   ImGui.EndGroup();
 
   if (ImGui.CollapsingHeader('Settings##viz')) {

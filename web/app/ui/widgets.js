@@ -69,6 +69,27 @@ export function combo(label, current, items, itemLabel = (x) => String(x)) {
   return chosen;
 }
 
+// BeginPlot ... EndPlot with the end guaranteed, so an exception in the body
+// never leaves a plot open (Dear ImGui would report it in the next window).
+export function plot(id, size, flags, body) {
+  if (!ImPlot.BeginPlot(id, size, flags)) return;
+  try {
+    body();
+  } finally {
+    ImPlot.EndPlot();
+  }
+}
+
+// Runs body with an ImPlot colour map pushed, popping it whatever happens.
+export function withColormap(name, body) {
+  ImPlot.PushColormapStr(name);
+  try {
+    body();
+  } finally {
+    ImPlot.PopColormap(1);
+  }
+}
+
 // Records the last item's centre under `key` (window.neuronlens.layout(): the tests click there).
 export function rememberItem(ui, key) {
   const a = ImGui.GetItemRectMin(), b = ImGui.GetItemRectMax();
