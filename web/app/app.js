@@ -110,11 +110,12 @@ export class App {
     this.neuronDetails = null;
     this.focus.map = null;
     this.changed();
-    await this.refreshAfterInput();
+    await this.refreshAfterInput(result.prediction);
   }
 
-  async refreshAfterInput() {
-    await this.predict();
+  async refreshAfterInput(prediction) {
+    if (prediction) this.showPrediction(prediction);
+    else await this.predict();
     await Promise.all([this.loadActivations(), this.neuron !== null ? this.loadNeuron() : null,
                        this.panels.focus ? this.loadFocus() : null]);
   }
@@ -197,14 +198,15 @@ export class App {
   }
 
   async predict() {
-    return this.guard('Prediction', async () => {
-      const result = await this.engine.call('predict');
-      const rows = Array.from(result.probabilities, (p, index) => ({ index, label: this.model.labels[index], probability: p }));
-      rows.sort((a, b) => b.probability - a.probability || a.index - b.index);
-      this.prediction = rows;
-      if (this.timings.firstPrediction === undefined) this.timings.firstPrediction = performance.now();
-      this.changed();
-    });
+    return this.guard('Prediction', async () => this.showPrediction(await this.engine.call('predict')));
+  }
+
+  showPrediction(result) {
+    const rows = Array.from(result.probabilities, (p, index) => ({ index, label: this.model.labels[index], probability: p }));
+    rows.sort((a, b) => b.probability - a.probability || a.index - b.index);
+    this.prediction = rows;
+    if (this.timings.firstPrediction === undefined) this.timings.firstPrediction = performance.now();
+    this.changed();
   }
 
   // ---- layers and neurons ------------------------------------------------------

@@ -30,6 +30,16 @@ function transferables(value, found = []) {
   return found;
 }
 
+// After the input changes the prediction is always wanted next: computing it
+// here saves the UI a round trip (and a frame) for every new image.
+function withPrediction(result) {
+  if (result && result.ok) {
+    const prediction = engine.predict();
+    if (prediction.ok) result.prediction = prediction;
+  }
+  return result;
+}
+
 function reply(id, result) {
   if (result && result.ok === false) postMessage({ id, ok: false, message: result.message });
   else postMessage({ id, ok: true, result }, transferables(result));
@@ -121,14 +131,14 @@ const handlers = {
     bitmap.close();
     stage(2, new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
     if (toPixels) return engine.pictureToPixels(canvas.width, canvas.height, !!invert);
-    const result = engine.setInputRGBA(canvas.width, canvas.height, !!invert);
+    const result = withPrediction(engine.setInputRGBA(canvas.width, canvas.height, !!invert));
     if (result.ok) Object.assign(result, { type: header.type, sourceWidth: header.width, sourceHeight: header.height });
     return result;
   },
 
   async setInputRGBA({ rgba, width, height, invert }) {
     stage(2, rgba);
-    return engine.setInputRGBA(width, height, !!invert);
+    return withPrediction(engine.setInputRGBA(width, height, !!invert));
   },
 
   // Replaces the sample images (a folder of labelled images the person dropped in).
@@ -140,7 +150,7 @@ const handlers = {
 
   async setInputPixels({ pixels }) {
     stage(2, pixels);
-    return engine.setInputPixels();
+    return withPrediction(engine.setInputPixels());
   },
 
   // A synchronous engine function by name (predict, activationMaps, neuronDetails, ...).
@@ -148,7 +158,8 @@ const handlers = {
     const allowed = ['predict', 'setInputSample', 'activationMaps', 'neuronDetails', 'focusMap', 'clusterCategories',
                      'categoryGroups', 'clusterNeurons', 'neuronWeightNorms', 'modelInfo', 'engineInfo', 'statisticsStatus'];
     if (!allowed.includes(fn)) return { ok: false, message: `unknown engine function ${fn}` };
-    return engine[fn](...(args || []));
+    const result = engine[fn](...(args || []));
+    return fn === 'setInputSample' ? withPrediction(result) : result;
   },
 };
 

@@ -1,31 +1,15 @@
-// NeuronLens in the browser: starts the engine worker (threaded build when the
-// page is cross-origin isolated, else single-threaded), Dear ImGui with ImPlot
-// on WebGL2 (jsimgui), loads the default model and its first sample, and runs
-// the UI frame loop. Everything is served from the app's own origin.
-import { ImGui, ImGuiImplWeb } from '../node_modules/@mori2003/jsimgui/build/mod.js';
-import { EngineClient } from './engine_client.js';
+// NeuronLens in the browser, after boot.js has started the engine worker:
+// Dear ImGui with ImPlot on WebGL2 (jsimgui), the default model and its first
+// sample (loaded by the worker while ImGui starts), and the UI frame loop.
+// Everything is served from the app's own origin.
+import { ImGui, ImGuiImplWeb, ImVec2 } from '../node_modules/@mori2003/jsimgui/build/mod.js';
 import { App } from './app.js';
 import { MapRenderer } from './gl_maps.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 
-const params = new URLSearchParams(location.search);
 const canvas = document.getElementById('app');
-const threaded = self.crossOriginIsolated === true;
-const build = params.get('build') === 'st' || !threaded ? 'build/wasm-st' : 'build/wasm';
-
-// The engine and the model list load while ImGui starts.
-const engine = new EngineClient();
-const engineReady = engine.request('init', { build, threads: Math.min(4, navigator.hardwareConcurrency || 1) });
-const modelsReady = fetch('build/app/models.json').then((r) => {
-  if (!r.ok) throw new Error('build/app/models.json is missing: run tools/serve (it builds the app data)');
-  return r.json();
-});
-
-const ui = {
-  engine, kiosk: params.get('kiosk') === '1', lastInteraction: performance.now(), loadingText: 'Starting the engine...',
-  camera: { stream: null, video: null, error: null }, targets: {},
-};
+let params, engine, ui;
 
 function setupStyle() {
   const io = ImGui.GetIO();
@@ -39,9 +23,38 @@ function setupStyle() {
   if (ui.kiosk) style.ScaleAllSizes(1.6);
 }
 
-async function main() {
-  const timings = { start: performance.now() };
+// boot: {params, engine, engineReady, modelsReady, build, timings} from boot.js.
+export async function start(boot) {
+  ({ params, engine } = boot);
+  const { build, engineReady, modelsReady } = boot;
+  ui = {
+    engine, kiosk: params.get('kiosk') === '1', lastInteraction: performance.now(), loadingText: 'Starting the engine...',
+    camera: { stream: null, video: null, error: null }, targets: {},
+  };
+  const timings = { ...boot.timings, start: performance.now() };
   engineReady.then(() => { timings.engineReady = performance.now(); }, () => {});
+
+  // The model and the first sample load in the worker while ImGui starts.
+  let app = null;
+  const appReady = (async () => {
+    try {
+      ui.engineInfo = { ...(await engineReady), build };
+    } catch (e) {
+      ui.loadingText = `The engine failed to start: ${e.message}`;
+      return null;
+    }
+    const { models } = await modelsReady.catch((e) => { ui.loadingText = e.message; return { models: [] }; });
+    const created = new App(engine, ui.engineInfo, models);
+    Object.assign(created.timings, timings);
+    if (!models.length) return created;
+    const fragment = location.hash.length > 1 ? location.hash : null;
+    if (await created.loadModel(models[0].id)) {
+      created.timings.modelLoaded = performance.now();
+      if (!fragment && created.model.samples) await created.useSample(0);
+    }
+    return created;
+  })();
+
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
@@ -49,10 +62,10 @@ async function main() {
   ui.gl = canvas.getContext('webgl2');
   ui.maps = await MapRenderer.create(ui.gl, new URL('../../shaders/', import.meta.url));
 
-  let app = null;
   // When nothing happens (no input, no change of state, no work in the engine)
   // for a second, the UI redraws ten times a second instead of every frame:
-  // it saves the machine's power (and, with a software GPU, its CPU).
+  // it saves the machine's power (and, with a software GPU, its CPU). Until the
+  // first prediction, only a small loading window is drawn.
   let lastVersion = -1, lastDraw = 0;
   const frame = (now) => {
     requestAnimationFrame(frame);
@@ -66,9 +79,11 @@ async function main() {
     if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
     ImGuiImplWeb.BeginRender();
     try {
-      if (app) drawFrame(ui, app);
+      if (app && (app.prediction || ui.ready)) drawFrame(ui, app);
       else {
-        ImGui.Begin('NeuronLens');
+        const vp = ImGui.GetMainViewport();
+        ImGui.SetNextWindowPos(new ImVec2(vp.Size.x / 2, vp.Size.y / 2), 1, new ImVec2(0.5, 0.5));
+        ImGui.Begin('NeuronLens', null, 2 | 4 | 32 | 64);
         ImGui.Text(ui.loadingText);
         ImGui.End();
       }
@@ -81,28 +96,15 @@ async function main() {
   };
   requestAnimationFrame(frame);
 
-  try {
-    ui.engineInfo = await engineReady;
-  } catch (e) {
-    ui.loadingText = `The engine failed to start: ${e.message}`;
-    return;
-  }
-  const { models } = await modelsReady.catch((e) => { ui.loadingText = e.message; return { models: [] }; });
-  app = new App(engine, ui.engineInfo, models);
-  Object.assign(app.timings, timings);
-  ui.engineInfo = { ...ui.engineInfo, build };
+  ui.loadingText = 'Loading the model...';
+  app = await appReady;
+  if (!app) return;
   installUi(ui, app);
   installAutomation(ui, app);
-  if (!models.length) { app.say('No model is installed: run tools/serve, which builds the app data.', 'error'); return; }
-  const fragment = location.hash.length > 1 ? location.hash : null;
-  if (fragment) {
-    await app.loadModel(models[0].id);
-    await app.applyLink(fragment);
-  } else if (await app.loadModel(models[0].id)) {
-    app.timings.modelLoaded = performance.now();
-    if (app.model.samples) await app.useSample(0);
-  }
+  if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
+  else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;
+  app.changed();
 }
 
 function installUi(ui, app) {
@@ -188,8 +190,3 @@ async function readFolder(root) {
   }
   return files;
 }
-
-if ('serviceWorker' in navigator && params.get('sw') !== '0') {
-  navigator.serviceWorker.register('sw.js').catch((e) => console.warn('[neuronlens] service worker:', e.message));
-}
-main();
