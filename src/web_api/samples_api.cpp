@@ -31,6 +31,8 @@ val load_samples(double count_value) {
       if (labels[static_cast<size_t>(i)] >= s.classes())
         return error_result("samples: label " + std::to_string(labels[static_cast<size_t>(i)]) + " of image " +
                             std::to_string(i) + " is not a class of the model (0.." + std::to_string(s.classes() - 1) + ")");
+    // Background jobs (statistics, ablation) index the old samples: stop them.
+    s.jobs.erase("bg");
     s.statistics.clear();
     s.samples.images.resize(Shape{count, s.height(), s.width(), s.channels()});
     const PixelNormalization n = s.normalization();
