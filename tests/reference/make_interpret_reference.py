@@ -292,8 +292,17 @@ def emit_case(out_dir, name, network, build, spec):
     n, explain = spec["images"], spec["explain"]
     x = r.uniform((n, 3, h, w))
     labels = torch.randint(0, CLASSES, (n,), generator=r.g)
-    given = torch.randint(0, CLASSES, (explain,), generator=r.g)
     xe = x[:explain]
+    # A random network tends to predict one class for every image (its mean logits
+    # differ more than the images move them). Centring the final layer's bias on
+    # this batch makes the predicted class vary from image to image.
+    final = spec["final_dense"]
+    with torch.no_grad():
+        features = forward(x, p)[1][spec["final_input"]]
+        centred = -F.linear(features, p[final + ".weight"]).mean(dim=0) + r.uniform((CLASSES,), -0.02, 0.02)
+        centred = centred.to(torch.float32).to(DTYPE)
+        net.params[final + ".bias"].value.copy_(centred)
+        net.params[final + ".bias"].initial = centred.clone()
     tensors = [("in0", ref.act(x))]
     for pname, par in net.params.items():
         tensors.append(("param/" + pname, par.convert(par.initial)))
@@ -305,6 +314,8 @@ def emit_case(out_dir, name, network, build, spec):
     top2 = logits[:explain].topk(2, dim=1).values
     assert ((top2[:, 0] - top2[:, 1]) > 1e-3 * logits.abs().max()).all(), name + ": near-tie in the top logits"
     predicted = logits[:explain].argmax(dim=1)
+    # Given classes: random, but never the predicted one (that case is covered already).
+    given = (predicted + torch.randint(1, CLASSES, (explain,), generator=r.g)) % CLASSES
     tensors.append(("predicted", predicted.to(DTYPE)))
     choices = {"predicted": predicted, "given": given}
 
@@ -409,7 +420,7 @@ def emit_case(out_dir, name, network, build, spec):
 # max pools see exact ties, and which input receives the gradient would then
 # depend on tie-breaking, not on the method.
 VGG_SPEC = dict(
-    images=40, explain=3,
+    images=40, explain=3, final_dense="fc2", final_input="fc1_relu",
     contribution_nodes=["conv1", "relu1", "bn3", "relu3", "fc1", "fc1_relu"],
     weight_gradient_nodes=["conv1", "conv2", "conv3", "fc1"],
     gamma=[("gxa", "bn3"), ("gxa", "relu3"), ("captor", "relu3"), ("wgrad", "conv3"), ("wgrad", "fc1")],
@@ -429,7 +440,7 @@ VGG_SPEC = dict(
 # The ResNet starts its visualizations from a constant image, as the paper does
 # (no max pool, so no ties), through a per-channel input normalisation.
 RESNET_SPEC = dict(
-    images=36, explain=3,
+    images=36, explain=3, final_dense="fc", final_input="pool",
     contribution_nodes=["b1_bn2", "b1_relu", "b2_add", "b2_relu"],
     weight_gradient_nodes=["stem", "b1_conv2", "b2_conv2", "b2_proj"],
     gamma=[("gxa", "b2_relu"), ("captor", "b1_relu"), ("wgrad", "b2_conv1")],
