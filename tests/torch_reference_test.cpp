@@ -47,6 +47,7 @@
 #include "nn/ops/sigmoid.h"
 #include "nn/ops/softmax.h"
 #include "nn/ops/tanh.h"
+#include "net_builder.h"
 #include "reference_data.h"
 
 namespace {
@@ -379,50 +380,7 @@ void run_loss_case(const ReferenceCase& c, ErrorSummary& summary, const std::str
 
 // ---- 5. the networks ------------------------------------------------------------------------
 
-// Appends named nodes to a graph, keeping the first error. Node names match
-// make_reference.py's, so parameters meet as "<node>.<param>".
-class NetBuilder {
- public:
-  explicit NetBuilder(nl::Graph& graph) : g_(graph) {}
-  const nl::Status& status() const { return status_; }
-
-  template <typename T>
-  int add(const std::string& name, nl::Result<std::unique_ptr<T>> op, std::vector<int> inputs) {
-    if (!status_.ok()) return -1;
-    if (!op.ok()) {
-      status_ = nl::Status::Error(name + ": " + op.status().message());
-      return -1;
-    }
-    nl::Result<int> id = g_.add(name, std::move(op.value()), std::move(inputs));
-    if (!id.ok()) {
-      status_ = id.status();
-      return -1;
-    }
-    return id.value();
-  }
-  int conv(const std::string& name, int input, int64_t cin, int64_t cout, int kernel, int stride, int pad,
-           int groups = 1, bool bias = false) {
-    nl::Conv2DParams p;
-    p.in_channels = cin;
-    p.out_channels = cout;
-    p.kernel_h = p.kernel_w = kernel;
-    p.stride_h = p.stride_w = stride;
-    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = pad;
-    p.groups = groups;
-    p.has_bias = bias;
-    return add(name, nl::Conv2D::create(p), {input});
-  }
-  int bn(const std::string& name, int input, int64_t channels) { return add(name, nl::BatchNorm::create(channels), {input}); }
-  int relu(const std::string& name, int input) { return add(name, nl::ReLU::create(), {input}); }
-  int max_pool_2x2(const std::string& name, int input) { return add(name, nl::MaxPool2D::create(nl::Pool2DParams{}), {input}); }
-  int dense(const std::string& name, int input, int64_t in, int64_t out) {
-    return add(name, nl::Dense::create(in, out, true), {input});
-  }
-
- private:
-  nl::Graph& g_;
-  nl::Status status_;
-};
+using nl::test::NetBuilder;
 
 // input [N, 16, 16, 3] -> conv 3x3 (bias), ReLU -> conv, BN, ReLU -> max pool -> conv, BN, ReLU
 // -> max pool -> [N, 4, 4, 16] -> flatten 256 -> dense 32, ReLU -> dense 10
