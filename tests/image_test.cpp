@@ -6,6 +6,7 @@
 
 #include "image/colormap.h"
 #include "image/decode.h"
+#include "image/model_input.h"
 #include "image/png_encode.h"
 #include "image/preprocess.h"
 #include "image/resize.h"
@@ -165,7 +166,7 @@ TEST_CASE("preprocessing follows the model format's formula and inverts back", "
   CHECK(clear.value()[0] == Approx((1.0f - 0.25f) / 0.5f));
   // A channel mismatch is an error.
   pre.colour = nl::Preprocessing::Colour::kRgb;
-  CHECK_FALSE(nl::model_pixels_to_input(back, pre).ok());
+  CHECK_FALSE(nl::normalize_model_pixels(back, pre).ok());
 }
 
 TEST_CASE("colour maps: viridis ends, diverging white at zero, overlays", "[image]") {
@@ -196,4 +197,25 @@ TEST_CASE("colour maps: viridis ends, diverging white at zero, overlays", "[imag
   const nl::Image big = nl::upscale_nearest(grey, 3);
   CHECK(big.width == 6);
   CHECK(big.pixels.size() == 18);
+}
+
+TEST_CASE("fitting a picture to the model agrees with the web app's model pixels", "[image]") {
+  for (auto size : {std::pair<int64_t, int64_t>{50, 37}, {28, 28}, {13, 9}, {300, 120}}) {
+    nl::Image rgba = gradient_image(size.first, size.second, 4);
+    for (size_t i = 3; i < rgba.pixels.size(); i += 8) rgba.pixels[i] = 128;  // some transparency
+    for (int channels : {1, 3}) {
+      auto ours = nl::fit_image_to_model(rgba, 28, 28, channels);
+      nl::ModelPixelsOptions o;
+      o.channels = channels;
+      auto theirs = nl::rgba_to_model_pixels(rgba.pixels, rgba.width, rgba.height, o);
+      REQUIRE((ours.ok() && theirs.ok()));
+      REQUIRE(ours.value().pixels.size() == theirs.value().size());
+      int64_t differ = 0;
+      for (size_t i = 0; i < theirs.value().size(); ++i) {
+        CHECK(std::abs(int(ours.value().pixels[i]) - int(theirs.value()[i])) <= 1);  // rounding at .5 only
+        differ += ours.value().pixels[i] != theirs.value()[i];
+      }
+      CHECK(differ * 100 <= static_cast<int64_t>(theirs.value().size()));
+    }
+  }
 }

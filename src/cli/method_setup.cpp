@@ -178,7 +178,7 @@ Result<InputImage> load_input_image(const Args& args, const MethodContext& ctx) 
     const Shape& s = ctx.input_shape();
     auto fitted = fit_image_to_model(decoded.value(), s[1], s[2], static_cast<int>(s[3]));
     if (!fitted.ok()) return fitted.status();
-    auto x = model_pixels_to_input(fitted.value(), ctx.model.preprocessing);
+    auto x = normalize_model_pixels(fitted.value(), ctx.model.preprocessing);
     if (!x.ok()) return x.status();
     in.input = std::move(x.value());
     in.picture = std::move(fitted.value());

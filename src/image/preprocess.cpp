@@ -63,7 +63,7 @@ Result<Image> fit_image_to_model(const Image& image, int64_t height, int64_t wid
   return out;
 }
 
-Result<Tensor> model_pixels_to_input(const Image& pixels, const Preprocessing& pre) {
+Result<Tensor> normalize_model_pixels(const Image& pixels, const Preprocessing& pre) {
   const int channels = preprocessing_channels(pre);
   if (pixels.channels != channels)
     return Status::Error("preprocess: the model takes " + std::to_string(channels) + " channel(s), the pixels have " +
@@ -84,7 +84,7 @@ Result<Tensor> image_to_model_input(const Image& image, const Preprocessing& pre
   if (input_shape.rank() != 4) return Status::Error("preprocess: the model input must be [1, H, W, C], got " + input_shape.str());
   auto fitted = fit_image_to_model(image, input_shape[1], input_shape[2], static_cast<int>(input_shape[3]));
   if (!fitted.ok()) return fitted.status();
-  return model_pixels_to_input(fitted.value(), pre);
+  return normalize_model_pixels(fitted.value(), pre);
 }
 
 Image model_input_to_image(const Tensor& input, int64_t index, const Preprocessing& pre) {

@@ -1,7 +1,8 @@
 // From a decoded picture to the model's input tensor, following the model's
 // preprocessing settings (docs/MODEL_FORMAT.md, "preprocessing"), and back
-// for display. The steps match the web app's (src/image/model_input.h on the
-// webapp branch), so the CLI and the page feed a model the same tensor:
+// for display. The steps are the web app's (src/image/model_input.h; a test
+// checks that both give the same pixels), so the CLI and the page feed a
+// model the same tensor:
 //   1. composite over black (transparent parts are background);
 //   2. centre-crop to the model's aspect ratio, resize to its H x W
 //      (area average when shrinking, bilinear when enlarging; resize.h);
@@ -23,7 +24,7 @@ Result<Image> fit_image_to_model(const Image& image, int64_t height, int64_t wid
 
 // Step 5 on fitted pixels: returns [1, H, W, C]. The channel count must match
 // the preprocessing's colour (grey 1, rgb 3).
-Result<Tensor> model_pixels_to_input(const Image& pixels, const Preprocessing& preprocessing);
+Result<Tensor> normalize_model_pixels(const Image& pixels, const Preprocessing& preprocessing);
 
 // Steps 1-5 for a model whose input is [1, H, W, C].
 Result<Tensor> image_to_model_input(const Image& image, const Preprocessing& preprocessing, const Shape& input_shape);
