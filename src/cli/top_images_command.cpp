@@ -2,7 +2,8 @@
 // (METHOD.md, "preference of a neuron"), each with the input region its peak
 // activation sees (the receptive field of the peak, drawn as a box).
 // Writes <layer>_<k>_top.png per neuron (the images tiled, best first),
-// top_images.json and top_images.csv.
+// top_images.json and top_images.csv (sample_index: the position in the
+// statistics sample, --per-class images of each class in file order).
 #include <cstdio>
 
 #include "cli/command.h"
@@ -121,7 +122,7 @@ int run_top_images_command(std::span<const std::string> raw) {
       const int label = set.value().labels[static_cast<size_t>(t.index)];
       const std::string label_name = label >= 0 ? labels[static_cast<size_t>(label)] : "";
       list.push_back({{"rank", r + 1},
-                      {"index", t.index},
+                      {"sample_index", t.index},
                       {"label", label_name},
                       {"response", t.response},
                       {"peak", {t.peak_y, t.peak_x}},
@@ -140,7 +141,7 @@ int run_top_images_command(std::span<const std::string> raw) {
   Status st = dir.write_json("top_images.json", j);
   if (st.ok())
     st = dir.write_csv("top_images.csv",
-                       {"neuron", "rank", "index", "label", "response", "peak_y", "peak_x", "box_y0", "box_x0", "box_y1", "box_x1"},
+                       {"neuron", "rank", "sample_index", "label", "response", "peak_y", "peak_x", "box_y0", "box_x0", "box_y1", "box_x1"},
                        rows);
   if (!st.ok()) return command_failure(kName, st.message());
   dir.print_summary(quiet);
