@@ -18,5 +18,13 @@ struct Command {
 
 int run_train_command(std::span<const std::string> args);
 int run_eval_command(std::span<const std::string> args);
+int run_focus_command(std::span<const std::string> args);
+int run_neurons_command(std::span<const std::string> args);
+int run_visualize_command(std::span<const std::string> args);
+int run_top_images_command(std::span<const std::string> args);
+int run_cluster_neurons_command(std::span<const std::string> args);
+int run_cluster_categories_command(std::span<const std::string> args);
+int run_ablate_command(std::span<const std::string> args);
+int run_report_command(std::span<const std::string> args);
 
 }  // namespace nl::cli

@@ -12,11 +12,22 @@ const nl::cli::Command kCommands[] = {
     {"train", "train a model from a recipe:  train --recipe R.json --out DIR", nl::cli::run_train_command},
     {"eval", "evaluate a model on a test set:  eval --model DIR --data fashion-test|digits-test",
      nl::cli::run_eval_command},
+    {"focus", "where the network looks: Grad-CAM, saliency, occlusion for one image", nl::cli::run_focus_command},
+    {"neurons", "activation, contribution, share, domination and preference for one image",
+     nl::cli::run_neurons_command},
+    {"visualize", "activation-maximising images of neurons or class logits", nl::cli::run_visualize_command},
+    {"top-images", "a neuron's top activating images with their peak regions", nl::cli::run_top_images_command},
+    {"cluster-neurons", "cluster a layer's neurons (visualizations or profiles), label the clusters",
+     nl::cli::run_cluster_neurons_command},
+    {"cluster-categories", "cluster image categories (groups of neurons; similarity + dendrogram)",
+     nl::cli::run_cluster_categories_command},
+    {"ablate", "class-conditional ablation schemes and the domination test", nl::cli::run_ablate_command},
+    {"report", "run the whole method and write a self-contained HTML report", nl::cli::run_report_command},
 };
 
 void print_usage(FILE* to) {
   std::fprintf(to, "usage: neuronlens <command> [options]   (neuronlens <command> --help for its options)\n\ncommands:\n");
-  for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::fprintf(to, "  %-18s %s\n", c.name, c.summary);
 }
 
 }  // namespace

@@ -79,8 +79,19 @@ Result<VisualizationRun> VisualizationRun::start(Executor& ex, const Objective& 
       break;
     }
   }
-  run.adam_m_.resize(s);
-  run.adam_v_.resize(s);
+  int64_t parameters = s.elements();
+  if (o.parameterization == VisualizeOptions::Parameterization::kFourier) {
+    auto fourier = FourierImage::create(s, o.fourier, o.transform.scale, o.transform.shift);
+    if (!fourier.ok()) return fourier.status();
+    run.fourier_ = std::move(fourier.value());
+    // The start image becomes a spectrum; the noise start draws the spectrum itself.
+    if (o.start == VisualizeOptions::Start::kNoise) run.fourier_.set_noise(run.rng_, o.noise_std);
+    else NL_RETURN_IF_ERROR(run.fourier_.set_from_input(x));
+    run.fourier_.render(&x);
+    parameters = run.fourier_.parameter_count();
+  }
+  run.adam_m_.resize(Shape{parameters});
+  run.adam_v_.resize(Shape{parameters});
   run.grad_.resize(s);
   return run;
 }
@@ -138,18 +149,30 @@ Status VisualizationRun::step() {
     for (int64_t i = 0; i < x.elements(); ++i) grad[i] -= tv_grad[i];
   }
 
+  // The optimised parameters: the pixels themselves, or the spectrum (dJ/dx carried back to it).
+  const bool fourier = o.parameterization == VisualizeOptions::Parameterization::kFourier;
+  float* theta = x.data();
+  const float* g = grad.data();
+  int64_t count = x.elements();
+  if (fourier) {
+    fourier_.backward(grad, &spectrum_grad_);
+    theta = fourier_.spectrum().data();
+    g = spectrum_grad_.data();
+    count = fourier_.parameter_count();
+  }
   if (o.optimizer == VisualizeOptions::Optimizer::kGradient) {
-    for (int64_t i = 0; i < x.elements(); ++i) x[i] += o.learning_rate * grad[i];
+    for (int64_t i = 0; i < count; ++i) theta[i] += o.learning_rate * g[i];
   } else {
     const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
     const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
-    for (int64_t i = 0; i < x.elements(); ++i) {
-      adam_m_[i] = b1 * adam_m_[i] + (1 - b1) * grad[i];
-      adam_v_[i] = b2 * adam_v_[i] + (1 - b2) * grad[i] * grad[i];
-      x[i] += o.learning_rate * (adam_m_[i] / c1) / (std::sqrt(adam_v_[i] / c2) + eps);
+    for (int64_t i = 0; i < count; ++i) {
+      adam_m_[i] = b1 * adam_m_[i] + (1 - b1) * g[i];
+      adam_v_[i] = b2 * adam_v_[i] + (1 - b2) * g[i] * g[i];
+      theta[i] += o.learning_rate * (adam_m_[i] / c1) / (std::sqrt(adam_v_[i] / c2) + eps);
     }
   }
-  if (o.blur_sigma > 0) gaussian_blur_3x3(&x, o.blur_sigma);
+  if (fourier) fourier_.render(&x);
+  else if (o.blur_sigma > 0) gaussian_blur_3x3(&x, o.blur_sigma);
 
   double mean_j = 0;
   for (double j : per_item_) mean_j += j;
@@ -172,6 +195,20 @@ Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, cons
     }
   }
   return run.take_result();
+}
+
+InputTransform input_transform_for(const Preprocessing& pre, int channels) {
+  InputTransform t;
+  t.scale.clear();
+  t.shift.clear();
+  for (int c = 0; c < channels; ++c) {
+    const float sd = pre.std.empty() ? 1.0f : pre.std[static_cast<size_t>(c) % pre.std.size()];
+    const float mean = pre.mean.empty() ? 0.0f : pre.mean[static_cast<size_t>(c) % pre.mean.size()];
+    const float a = 255.0f * pre.scale / sd;
+    t.scale.push_back(pre.invert ? -a : a);
+    t.shift.push_back(pre.invert ? (255.0f * pre.scale - mean) / sd : -mean / sd);
+  }
+  return t;
 }
 
 std::vector<uint8_t> visualization_to_rgba(const Tensor& image, int64_t index, const InputTransform& t) {

@@ -5,8 +5,11 @@
 // iterations from a constant near-black image, a 3x3 Gaussian blur (sigma 0.4)
 // after every step, no penalty. Options: L2 decay, total variation, jitter,
 // random scale and rotation, Adam, several images pushed apart by a diversity
-// term, start from noise or a given image. Runs are seeded: the same settings
-// and seed give the same image bit for bit on a given build.
+// term, start from noise or a given image ("dream from the image"), and the
+// decorrelated Fourier parameterisation (fourier_image.h): the optimiser then
+// moves a scaled spectrum instead of the pixels, and the blur is not applied.
+// Runs are seeded: the same settings and seed give the same image bit for bit
+// on a given build.
 //
 // The image is optimised in the model's input space (after its normalisation);
 // InputTransform maps display pixels in [0, 1] to that space and back.
@@ -15,7 +18,9 @@
 #include <functional>
 #include <vector>
 
+#include "interpret/fourier_image.h"
 #include "interpret/objective.h"
+#include "model/model_file.h"
 #include "nn/executor.h"
 #include "tensor/rng.h"
 
@@ -28,6 +33,10 @@ struct InputTransform {
   float to_input(float pixel, int64_t c) const { return pixel * scale[c % scale.size()] + shift[c % shift.size()]; }
   float to_pixel(float input, int64_t c) const { return (input - shift[c % shift.size()]) / scale[c % scale.size()]; }
 };
+
+// The model's own transform for display pixels v in [0, 1] (the picture's byte / 255):
+// x = ((invert ? 255 - 255 v : 255 v) * scale - mean[c]) / std[c].
+InputTransform input_transform_for(const Preprocessing& preprocessing, int channels);
 
 struct VisualizeOptions {
   int steps = 1000;
@@ -46,6 +55,11 @@ struct VisualizeOptions {
   float noise_std = 0.1f;       // the noise start, in display pixels around 0.5
   const Tensor* start_image = nullptr;  // kImage: [1, H, W, C] model input
   InputTransform transform;  // the model's own: maps the start pixels into input space
+  // What the optimiser moves: the pixels (the paper's), or a decorrelated
+  // spectrum (fourier_image.h; the noise start then draws the spectrum with
+  // standard deviation noise_std, and blur_sigma is ignored).
+  enum class Parameterization { kPixels, kFourier } parameterization = Parameterization::kPixels;
+  FourierSettings fourier;
   uint64_t seed = 1;
 };
 
@@ -90,7 +104,9 @@ class VisualizationRun {
   Rng rng_{1};
   int step_ = 0;
   VisualizeResult result_;
-  Tensor adam_m_, adam_v_, grad_, seed_;
+  Tensor adam_m_, adam_v_, grad_, seed_;  // Adam moments: one per optimised parameter
+  FourierImage fourier_;                   // kFourier: the parameters and their rendering
+  std::vector<float> spectrum_grad_;
   std::vector<double> per_item_;
 };
 
