@@ -1,0 +1,40 @@
+// neuronlens: the native command line. Dispatches to one subcommand per file;
+// adding a subcommand is one line in kCommands (and its declaration in command.h).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace {
+
+const nl::cli::Command kCommands[] = {
+    {"train", "train a model from a recipe:  train --recipe R.json --out DIR", nl::cli::run_train_command},
+    {"eval", "evaluate a model on a test set:  eval --model DIR --data fashion-test|digits-test",
+     nl::cli::run_eval_command},
+};
+
+void print_usage(FILE* to) {
+  std::fprintf(to, "usage: neuronlens <command> [options]   (neuronlens <command> --help for its options)\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const auto& c : kCommands)
+    if (name == c.name) return c.run(args);
+  std::fprintf(stderr, "neuronlens: unknown command '%s'\n\n", name.c_str());
+  print_usage(stderr);
+  return 2;
+}
