@@ -18,5 +18,8 @@ struct Command {
 
 int run_train_command(std::span<const std::string> args);
 int run_eval_command(std::span<const std::string> args);
+int run_import_command(std::span<const std::string> args);
+int run_forward_command(std::span<const std::string> args);
+int run_grad_command(std::span<const std::string> args);
 
 }  // namespace nl::cli

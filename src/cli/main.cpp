@@ -12,6 +12,11 @@ const nl::cli::Command kCommands[] = {
     {"train", "train a model from a recipe:  train --recipe R.json --out DIR", nl::cli::run_train_command},
     {"eval", "evaluate a model on a test set:  eval --model DIR --data fashion-test|digits-test",
      nl::cli::run_eval_command},
+    {"import", "convert an ONNX model:  import MODEL.onnx [--config CONF.json] --out DIR", nl::cli::run_import_command},
+    {"forward", "run a model on an .npy batch:  forward --model PATH --input IN.npy --output OUT.npy",
+     nl::cli::run_forward_command},
+    {"grad", "input gradient of a channel's mean:  grad --model PATH --input IN.npy --layer NAME --channel K --output G.npy",
+     nl::cli::run_grad_command},
 };
 
 void print_usage(FILE* to) {
