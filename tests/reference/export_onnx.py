@@ -150,7 +150,10 @@ CASES = [
     ("mobilenet_v2", torchvision_model("mobilenet_v2"), (1, 3, 224, 224), 13, "features.6", 3, None, {}),
     ("squeezenet1_1", torchvision_model("squeezenet1_1"), (2, 3, 224, 224), 10, "features.7", 11, {0: "batch"}, {}),
     ("alexnet", torchvision_model("alexnet"), (1, 3, 224, 224), 7, "features.7", 2, None, {}),
-    ("googlenet", torchvision_model("googlenet", aux_logits=False, init_weights=True), (1, 3, 224, 224), 12,
+    # init_weights=False: PyTorch's default initialisation. GoogLeNet's own (truncated normal,
+    # std 0.01) makes activations vanish with depth, and the input gradient so ill-conditioned
+    # that PyTorch's float32 and float64 answers differ by 6%.
+    ("googlenet", torchvision_model("googlenet", aux_logits=False, init_weights=False), (1, 3, 224, 224), 12,
      "inception4a", 9, None, {}),
     ("densenet121", torchvision_model("densenet121"), (1, 3, 224, 224), 14, "features.denseblock2", 100, None, {}),
     ("small_cnn", SmallCNN, (3, 1, 28, 28), 14, "dw", 5, {0: "batch", 2: "height", 3: "width"},
@@ -172,10 +175,67 @@ def randomize_batchnorms(model, generator):
                 m.running_var.copy_(torch.rand(c, generator=generator) + 0.5)
 
 
+def count_near_ties(x, pool, tolerance):
+    """Max-pool windows whose two largest values differ by less than tolerance * max|x|
+    (but are not equal): float32 rounding may pick either, and the gradient then flows
+    to another position. Exact ties (zeros after a ReLU, values repeated by an
+    overlapping pool) reach the same answer either way."""
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
+    k, s, p = pair(pool.kernel_size), pair(pool.stride), pair(pool.padding)
+    out_h, out_w = F.max_pool2d(x, k, s, p, ceil_mode=pool.ceil_mode).shape[2:]
+    padded = F.pad(x, (p[1], p[1] + s[1], p[0], p[0] + s[0]), value=-float("inf"))
+    windows = F.unfold(padded, k, stride=s)
+    n, c = x.shape[:2]
+    rows, cols = (padded.shape[2] - k[0]) // s[0] + 1, (padded.shape[3] - k[1]) // s[1] + 1
+    windows = windows.view(n, c, k[0] * k[1], rows, cols)[:, :, :, :out_h, :out_w]
+    top = windows.topk(2, dim=2).values
+    gap = top[:, :, 0] - top[:, :, 1]
+    return int(((gap > 0) & (gap < tolerance * x.abs().max())).sum())
+
+
+def choose_input(model64, shape, uniform, tries=6):
+    """Gradients through ReLU and max-pooling jump where a ReLU's input crosses 0 or a
+    pool's two largest values swap: an input within float32 rounding of such a kink may
+    fall on either side in a float32 engine (or in PyTorch's own float32). Among a few
+    seeded inputs, take the first without near-kinks (ReLU inputs within 1e-7 of 0,
+    max-pool near-ties within 3e-7, relative to the tensor's largest value), else the
+    one with the fewest. Returns (input, seed, near-kinks)."""
+    counts = []
+
+    def relu_near_zero(module, inputs):
+        x = inputs[0]
+        counts.append(int((x.abs() < 1e-7 * x.abs().max()).sum()))
+
+    hooks = []
+    for m in model64.modules():
+        if isinstance(m, nn.MaxPool2d):
+            hooks.append(m.register_forward_hook(lambda m, i, o: counts.append(count_near_ties(i[0], m, 3e-7))))
+        elif isinstance(m, (nn.ReLU, nn.ReLU6)):
+            hooks.append(m.register_forward_pre_hook(relu_near_zero))  # before an in-place ReLU overwrites it
+    best = None
+    for seed in range(7, 7 + tries):
+        generator = torch.Generator().manual_seed(seed)
+        x = torch.rand(*shape, generator=generator) if uniform else torch.randn(*shape, generator=generator)
+        counts.clear()
+        if hooks:
+            with torch.no_grad():
+                model64(x.double())
+        kinks = sum(counts)
+        if best is None or kinks < best[2]:
+            best = (x, seed, kinks)
+        if kinks == 0:
+            break
+    for h in hooks:
+        h.remove()
+    return best
+
+
 def layer_tensor(onnx_model, module_path):
     """The output tensor of the last node in the module's scope, e.g. '/layer3/...'."""
+    # A child of a Sequential is scoped "features.7", a named child "denseblock2".
     parts = module_path.split(".")
-    prefix = "/" + "/".join(".".join(parts[: i + 1]) for i in range(len(parts))) + "/"
+    scopes = [parts[i] if not parts[i].isdigit() else ".".join(parts[: i + 1]) for i in range(len(parts))]
+    prefix = "/" + "/".join(scopes) + "/"
     nodes = [n for n in onnx_model.graph.node if n.name.startswith(prefix)]
     if not nodes:
         raise RuntimeError(f"no ONNX node in scope {prefix}")
@@ -194,9 +254,9 @@ def export_case(out_dir, case):
     model = factory()
     randomize_batchnorms(model, generator)
     model.eval()
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
-    if name.startswith("small"):
-        x = torch.rand(*shape, generator=torch.Generator().manual_seed(7))
+    # The reference, in float64 on a copy of the same weights.
+    model64 = copy.deepcopy(model).double()
+    x, seed, ties = choose_input(model64, shape, uniform=name.startswith("small"))
 
     onnx_path = os.path.join(out_dir, name + ".onnx")
     kwargs = {"dynamic_axes": {"input": dynamic}} if dynamic else {}
@@ -205,8 +265,6 @@ def export_case(out_dir, case):
                           do_constant_folding=True, **kwargs)
     tensor, node_name = layer_tensor(onnx.load(onnx_path), layer)
 
-    # The reference, in float64 on a copy of the same weights.
-    model64 = copy.deepcopy(model).double()
     captured = {}
     module = model64.get_submodule(layer)
     module.register_forward_hook(lambda m, i, o: captured.__setitem__("out", o))
@@ -218,15 +276,19 @@ def export_case(out_dir, case):
     save(os.path.join(out_dir, name + ".input.npy"), x.numpy())
     save(os.path.join(out_dir, name + ".output.npy"), output.detach().numpy())
     save(os.path.join(out_dir, name + ".grad.npy"), x64.grad.numpy())
-    print(f"  {name}: opset {opset}, layer {layer} -> {node_name}, {time.time() - start:.1f} s", flush=True)
-    return {"name": name, "onnx": name + ".onnx", "opset": opset, "input": name + ".input.npy",
+    print(f"  {name}: opset {opset}, layer {layer} -> {node_name}, input seed {seed} ({ties} near-kinks), "
+          f"{time.time() - start:.1f} s", flush=True)
+    entry = {"name": name, "onnx": name + ".onnx", "opset": opset, "input": name + ".input.npy",
             "output": name + ".output.npy", "grad": name + ".grad.npy", "layer": tensor, "layer_node": node_name,
             "layer_shape": list(act.shape), "channel": channel, "config": config,
-            "onnx_bytes": os.path.getsize(onnx_path)}
+            "onnx_bytes": os.path.getsize(onnx_path), "input_seed": seed, "near_kinks": ties}
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump(entry, f, indent=1)
+    return entry
 
 
 def main():
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
         sys.exit(__doc__)
     out_dir = sys.argv[1]
     only = set(sys.argv[2:])
@@ -236,7 +298,13 @@ def main():
         os.remove(index_path)
     print(f"exporting ONNX reference models to {out_dir} (torch {torch.__version__}, "
           f"torchvision {torchvision.__version__}, onnx {onnx.__version__})", flush=True)
-    cases = [export_case(out_dir, c) for c in CASES if not only or c[0] in only]
+    cases = []
+    for case in CASES:
+        if not only or case[0] in only:
+            cases.append(export_case(out_dir, case))
+        elif os.path.exists(os.path.join(out_dir, case[0] + ".json")):  # exported by an earlier run
+            with open(os.path.join(out_dir, case[0] + ".json")) as f:
+                cases.append(json.load(f))
     with open(index_path + ".tmp", "w") as f:
         json.dump({"cases": cases}, f, indent=1)
     os.replace(index_path + ".tmp", index_path)

@@ -814,6 +814,7 @@ Status reshape_constant(ImportContext& c, const OnnxNode& n, std::vector<int64_t
 }
 
 const std::vector<int64_t>* input_dims(ImportContext& c, const OnnxNode& n, size_t i, std::vector<int64_t>* storage) {
+  if (!c.has_input(n, i)) return nullptr;
   const Value* v = c.find(n.inputs[i]);
   if (!v) return nullptr;
   if (!v->is_constant) return &v->dims;
@@ -1229,43 +1230,45 @@ Status lower_slice(ImportContext& c, const OnnxNode& n) {
 struct OpLowering {
   const char* op_type;
   Status (*lower)(ImportContext&, const OnnxNode&);
+  int min_inputs;       // inputs that must be present (non-empty names)
+  int min_inputs_from;  // ... and one more from this opset on (0: never), e.g. Pad's pads input
 };
 
 const OpLowering kLowerings[] = {
-    {"Conv", lower_conv},
-    {"Gemm", lower_gemm},
-    {"MatMul", lower_matmul},
-    {"Add", lower_binary},
-    {"Sub", lower_binary},
-    {"Mul", lower_binary},
-    {"Div", lower_binary},
-    {"BatchNormalization", lower_batchnorm},
-    {"Relu", lower_activation},
-    {"LeakyRelu", lower_activation},
-    {"Sigmoid", lower_activation},
-    {"Tanh", lower_activation},
-    {"HardSwish", lower_activation},
-    {"HardSigmoid", lower_activation},
-    {"Clip", lower_clip},
-    {"Softmax", lower_softmax},
-    {"MaxPool", lower_maxpool},
-    {"AveragePool", lower_avgpool},
-    {"GlobalAveragePool", lower_global_avgpool},
-    {"Pad", lower_pad},
-    {"Flatten", lower_flatten},
-    {"Reshape", lower_reshape},
-    {"Squeeze", lower_squeeze_unsqueeze},
-    {"Unsqueeze", lower_squeeze_unsqueeze},
-    {"Concat", lower_concat},
-    {"Dropout", lower_dropout},
-    {"Identity", lower_identity},
-    {"Constant", lower_constant},
-    {"Shape", lower_shape},
-    {"Gather", lower_gather},
-    {"Cast", lower_cast},
-    {"ConstantOfShape", lower_constant_of_shape},
-    {"Transpose", lower_transpose},
-    {"Slice", lower_slice},
+    {"Conv", lower_conv, 2, 0},
+    {"Gemm", lower_gemm, 2, 0},
+    {"MatMul", lower_matmul, 2, 0},
+    {"Add", lower_binary, 2, 0},
+    {"Sub", lower_binary, 2, 0},
+    {"Mul", lower_binary, 2, 0},
+    {"Div", lower_binary, 2, 0},
+    {"BatchNormalization", lower_batchnorm, 5, 0},
+    {"Relu", lower_activation, 1, 0},
+    {"LeakyRelu", lower_activation, 1, 0},
+    {"Sigmoid", lower_activation, 1, 0},
+    {"Tanh", lower_activation, 1, 0},
+    {"HardSwish", lower_activation, 1, 0},
+    {"HardSigmoid", lower_activation, 1, 0},
+    {"Clip", lower_clip, 1, 0},
+    {"Softmax", lower_softmax, 1, 0},
+    {"MaxPool", lower_maxpool, 1, 0},
+    {"AveragePool", lower_avgpool, 1, 0},
+    {"GlobalAveragePool", lower_global_avgpool, 1, 0},
+    {"Pad", lower_pad, 1, 11},
+    {"Flatten", lower_flatten, 1, 0},
+    {"Reshape", lower_reshape, 2, 0},
+    {"Squeeze", lower_squeeze_unsqueeze, 1, 0},
+    {"Unsqueeze", lower_squeeze_unsqueeze, 1, 13},
+    {"Concat", lower_concat, 1, 0},
+    {"Dropout", lower_dropout, 1, 0},
+    {"Identity", lower_identity, 1, 0},
+    {"Constant", lower_constant, 0, 0},
+    {"Shape", lower_shape, 1, 0},
+    {"Gather", lower_gather, 2, 0},
+    {"Cast", lower_cast, 1, 0},
+    {"ConstantOfShape", lower_constant_of_shape, 1, 0},
+    {"Transpose", lower_transpose, 1, 0},
+    {"Slice", lower_slice, 1, 10},
 };
 
 }  // namespace
@@ -1288,6 +1291,11 @@ Status lower_onnx_node(ImportContext& c, const OnnxNode& n) {
   for (const auto& l : kLowerings)
     if (n.op_type == l.op_type) {
       if (n.outputs.empty() || n.outputs[0].empty()) return c.fail(n, "has no output");
+      const int required = l.min_inputs + (l.min_inputs_from && c.opset() >= l.min_inputs_from ? 1 : 0);
+      for (int i = 0; i < required; ++i)
+        if (!c.has_input(n, static_cast<size_t>(i)))
+          return c.fail(n, "needs at least " + std::to_string(required) + " inputs, input " + std::to_string(i) +
+                               " is missing");
       return l.lower(c, n);
     }
   return c.fail(n, "the op '" + n.op_type + "' is not supported by NeuronLens's importer; supported: " + onnx_supported_ops());
