@@ -145,6 +145,34 @@ TEST_CASE("ONNX import: a small model computes the hand-computed answer", "[onnx
     }
 }
 
+TEST_CASE("ONNX import: a global pool read by a convolution stays 4-D; names never collide", "[onnx]") {
+  // input [1, 3, 4, 4] -> GlobalAveragePool -> Conv 1x1 (3 -> 2) -> Flatten -> [1, 2]; the conv's
+  // node is named like the input, so it gets another name.
+  const std::vector<float> w = random_values(6, 12), b = random_values(2, 13), x = random_values(48, 14);
+  auto imported = import_bytes(ox::model(ox::graph(
+      {ox::node("GlobalAveragePool", {"x"}, {"p"}, "gap"), ox::node("Conv", {"p", "w", "b"}, {"c"}, "x"),
+       ox::node("Flatten", {"c"}, {"y"}, "flat")},
+      {ox::tensor("w", {2, 3, 1, 1}, w), ox::tensor("b", {2}, b)}, {ox::value_info("x", {1, 3, 4, 4})},
+      {ox::value_info("y", {1, 2})})));
+  REQUIRE(imported.ok());
+  nl::Model& m = imported.value().model;
+  CHECK(m.graph.node(1).op->type() == "AvgPool2D");
+  CHECK(m.graph.node(2).name != "x");
+  nl::Tensor input(nl::Shape{1, 3, 4, 4});
+  std::copy(x.begin(), x.end(), input.data());
+  std::vector<double> expected;
+  for (int o = 0; o < 2; ++o) {
+    double s = b[o];
+    for (int c = 0; c < 3; ++c) {
+      double mean = 0.0;
+      for (int i = 0; i < 16; ++i) mean += x[c * 16 + i] / 16.0;
+      s += w[o * 3 + c] * mean;
+    }
+    expected.push_back(s);
+  }
+  CHECK(max_relative_error(run(m, input), expected) < 1e-5);
+}
+
 TEST_CASE("ONNX import: an imported model saves and loads in the model format", "[onnx]") {
   TinyModel tiny;
   auto imported = import_bytes(tiny.bytes());

@@ -47,11 +47,13 @@ Status ImportContext::fail(const OnnxNode& node, const std::string& message) con
 
 std::string ImportContext::node_name(const OnnxNode& node, size_t output) {
   std::string base = node.name;
-  if (base.empty() || base.size() > kMaxNodeNameBytes || names_.count(base))
+  if (base.empty() || base.size() > kMaxNodeNameBytes || names_.count(base) || graph_->node(0).name == base)
     base = output < node.outputs.size() ? node.outputs[output] : std::string();
   if (base.empty() || base.size() > kMaxNodeNameBytes - 12) base = node.op_type.substr(0, 64) + "_" + std::to_string(node.index);
   std::string name = base;
-  for (int k = 2; names_.count(name) || graph_->find(name) >= 0; ++k) name = base + "_" + std::to_string(k);
+  // Every node but the input was named here, so names_ and the input's name cover the graph.
+  const auto taken = [&](const std::string& n) { return names_.count(n) > 0 || graph_->node(0).name == n; };
+  for (int k = 2; taken(name); ++k) name = base + "_" + std::to_string(k);
   names_.insert(name);
   return name;
 }
