@@ -1,10 +1,15 @@
 // A small static file server for the app: serves the repository root on
 // 127.0.0.1 with Cross-Origin-Opener/Embedder-Policy headers, so the page is
 // cross-origin isolated and the threaded wasm build can use SharedArrayBuffer.
+// Responses are gzip'd when the client accepts it (kept in memory per file
+// version); /sw.js is the service worker web/sw.js, served at the root so its
+// scope covers the app. JavaScript is sent with a Content-Security-Policy that
+// applies to workers (the engine worker runs without eval of strings).
 // Usage: node web/serve.mjs [--port 8080] [--root DIR] [--no-isolation]
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -21,7 +26,19 @@ const TYPES = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.css': 'text/css', '.glsl': 'text/plain; charset=utf-8',
   '.webmanifest': 'application/manifest+json', '.safetensors': 'application/octet-stream',
   '.bin': 'application/octet-stream', '.svg': 'image/svg+xml', '.md': 'text/plain; charset=utf-8',
+  '.idx': 'application/octet-stream',
 };
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.wasm', '.json', '.css', '.glsl', '.safetensors', '.idx', '.md', '.svg']);
+const WORKER_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' blob: data:";
+const gzipCache = new Map();  // file -> {mtimeMs, size, data}
+
+function gzipped(file, stat) {
+  const hit = gzipCache.get(file);
+  if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit.data;
+  const data = zlib.gzipSync(fs.readFileSync(file), { level: 6 });
+  gzipCache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, data });
+  return data;
+}
 
 const server = http.createServer((req, res) => {
   let urlPath;
@@ -32,7 +49,8 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (urlPath.endsWith('/')) urlPath += 'index.html';
-  const file = path.join(root, urlPath);
+  const serviceWorker = urlPath === '/sw.js';
+  const file = path.join(root, serviceWorker ? '/web/sw.js' : urlPath);
   // Never serve anything outside the root.
   if (file !== root && !file.startsWith(root + path.sep)) {
     res.writeHead(403).end('forbidden');
@@ -43,17 +61,28 @@ const server = http.createServer((req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
+    const ext = path.extname(file);
     const headers = {
-      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'Content-Length': stat.size,
+      'Content-Type': TYPES[ext] || 'application/octet-stream',
       'Cache-Control': 'no-cache',
       'Cross-Origin-Resource-Policy': 'same-origin',
+      'X-Content-Type-Options': 'nosniff',
     };
     if (isolate) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
-    res.writeHead(200, headers);
+    if (ext === '.js') headers['Content-Security-Policy'] = WORKER_CSP;
+    if (serviceWorker) headers['Service-Worker-Allowed'] = '/';
+    const gzip = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    if (gzip) {
+      const data = gzipped(file, stat);
+      res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': data.length, Vary: 'Accept-Encoding' });
+      res.end(req.method === 'HEAD' ? undefined : data);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': stat.size });
+    if (req.method === 'HEAD') { res.end(); return; }
     fs.createReadStream(file).pipe(res);
   });
 });

@@ -37,8 +37,7 @@ void add_diversity_gradient(const Tensor& value, float weight, Tensor* seed) {
 
 }  // namespace
 
-Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, const VisualizeOptions& o,
-                                  const VisualizeProgress& progress) {
+Result<VisualizationRun> VisualizationRun::start(Executor& ex, const Objective& objective, const VisualizeOptions& o) {
   Graph& g = ex.graph();
   if (objective.node <= 0 || objective.node >= g.size())
     return Status::Error("visualize: objective node " + std::to_string(objective.node) + " does not exist");
@@ -52,9 +51,13 @@ Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, cons
   Shape s{o.images, in_shape[1], in_shape[2], in_shape[3]};
   NL_RETURN_IF_ERROR(validate_objective(objective, g.node(objective.node).shape));
 
-  Rng rng(o.seed);
-  VisualizeResult result;
-  Tensor& x = result.image;
+  VisualizationRun run;
+  run.ex_ = &ex;
+  run.objective_ = objective;
+  run.options_ = o;
+  run.options_.start_image = nullptr;  // copied into the image below
+  run.rng_ = Rng(o.seed);
+  Tensor& x = run.result_.image;
   x.resize(s);
   // Starting image: constant and noise starts are given in display pixels and
   // mapped into input space; an image start is already in input space.
@@ -65,7 +68,7 @@ Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, cons
       break;
     case VisualizeOptions::Start::kNoise:
       for (int64_t i = 0; i < x.elements(); ++i)
-        x[i] = o.transform.to_input(static_cast<float>(0.5 + o.noise_std * rng.normal()), i % channels);
+        x[i] = o.transform.to_input(static_cast<float>(0.5 + o.noise_std * run.rng_.normal()), i % channels);
       break;
     case VisualizeOptions::Start::kImage: {
       if (!o.start_image || o.start_image->elements() != s.elements() / o.images)
@@ -76,76 +79,99 @@ Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, cons
       break;
     }
   }
+  run.adam_m_.resize(s);
+  run.adam_v_.resize(s);
+  run.grad_.resize(s);
+  return run;
+}
 
-  Tensor adam_m(s), adam_v(s), moved, grad_moved, grad(s), seed;
-  std::vector<double> per_item;
+Status VisualizationRun::step() {
+  if (!ex_) return Status::Error("visualize: the run was not started");
+  if (finished()) return Status::Error("visualize: all " + std::to_string(options_.steps) + " steps are done");
+  const VisualizeOptions& o = options_;
+  Executor& ex = *ex_;
+  Tensor& x = result_.image;
+  const Shape s = x.shape();
+  const int step = ++step_;
   constexpr float kPi = 3.14159265358979f;
-  for (int step = 1; step <= o.steps; ++step) {
-    // Transformation robustness: the same random shift/scale/rotation for all images of the step.
-    const int dy = o.jitter ? static_cast<int>(rng.below(2 * o.jitter + 1)) - o.jitter : 0;
-    const int dx = o.jitter ? static_cast<int>(rng.below(2 * o.jitter + 1)) - o.jitter : 0;
-    Similarity2D sim;
-    if (o.scale_jitter > 0) sim.scale = static_cast<float>(rng.uniform(1 - o.scale_jitter, 1 + o.scale_jitter));
-    if (o.rotate_degrees > 0) sim.angle_rad = static_cast<float>(rng.uniform(-o.rotate_degrees, o.rotate_degrees)) * kPi / 180;
-    const bool warp = o.scale_jitter > 0 || o.rotate_degrees > 0;
 
-    const Tensor* input = &x;
-    Tensor rolled, warped;
-    if (dy || dx) {
-      roll_image(*input, dy, dx, &rolled);
-      input = &rolled;
-    }
-    if (warp) {
-      resample_forward(*input, sim, &warped);
-      input = &warped;
-    }
-    NL_RETURN_IF_ERROR(ex.forward_until(*input, objective.node));
-    evaluate_objective(objective, ex.value(objective.node), &per_item, &seed);
-    if (o.images > 1 && o.diversity > 0) add_diversity_gradient(ex.value(objective.node), o.diversity, &seed);
-    NL_RETURN_IF_ERROR(ex.backward({objective.node, &seed}));
+  // Transformation robustness: the same random shift/scale/rotation for all images of the step.
+  const int dy = o.jitter ? static_cast<int>(rng_.below(2 * o.jitter + 1)) - o.jitter : 0;
+  const int dx = o.jitter ? static_cast<int>(rng_.below(2 * o.jitter + 1)) - o.jitter : 0;
+  Similarity2D sim;
+  if (o.scale_jitter > 0) sim.scale = static_cast<float>(rng_.uniform(1 - o.scale_jitter, 1 + o.scale_jitter));
+  if (o.rotate_degrees > 0) sim.angle_rad = static_cast<float>(rng_.uniform(-o.rotate_degrees, o.rotate_degrees)) * kPi / 180;
+  const bool warp = o.scale_jitter > 0 || o.rotate_degrees > 0;
 
-    // Carry dJ/d(input) back through the warp and the shift to dJ/dx.
-    const Tensor* gin = &ex.grad(0);
-    Tensor unwarped;
-    if (warp) {
-      unwarped.resize(s);
-      resample_backward(*gin, sim, &unwarped);
-      gin = &unwarped;
-    }
-    if (dy || dx) roll_image(*gin, -dy, -dx, &grad);
-    else grad = *gin;
-    // Penalties enter as gradients of -lambda R(x) (we ascend J - lambda R).
-    if (o.l2_decay > 0)
-      for (int64_t i = 0; i < x.elements(); ++i) grad[i] -= o.l2_decay * x[i];
-    if (o.total_variation > 0) {
-      Tensor tv_grad(s);
-      total_variation(x, o.total_variation, &tv_grad);
-      for (int64_t i = 0; i < x.elements(); ++i) grad[i] -= tv_grad[i];
-    }
+  const Tensor* input = &x;
+  Tensor rolled, warped;
+  if (dy || dx) {
+    roll_image(*input, dy, dx, &rolled);
+    input = &rolled;
+  }
+  if (warp) {
+    resample_forward(*input, sim, &warped);
+    input = &warped;
+  }
+  NL_RETURN_IF_ERROR(ex.forward_until(*input, objective_.node));
+  evaluate_objective(objective_, ex.value(objective_.node), &per_item_, &seed_);
+  if (o.images > 1 && o.diversity > 0) add_diversity_gradient(ex.value(objective_.node), o.diversity, &seed_);
+  NL_RETURN_IF_ERROR(ex.backward({objective_.node, &seed_}));
 
-    if (o.optimizer == VisualizeOptions::Optimizer::kGradient) {
-      for (int64_t i = 0; i < x.elements(); ++i) x[i] += o.learning_rate * grad[i];
-    } else {
-      const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-      const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
-      for (int64_t i = 0; i < x.elements(); ++i) {
-        adam_m[i] = b1 * adam_m[i] + (1 - b1) * grad[i];
-        adam_v[i] = b2 * adam_v[i] + (1 - b2) * grad[i] * grad[i];
-        x[i] += o.learning_rate * (adam_m[i] / c1) / (std::sqrt(adam_v[i] / c2) + eps);
-      }
-    }
-    if (o.blur_sigma > 0) gaussian_blur_3x3(&x, o.blur_sigma);
+  // Carry dJ/d(input) back through the warp and the shift to dJ/dx.
+  const Tensor* gin = &ex.grad(0);
+  Tensor unwarped;
+  if (warp) {
+    unwarped.resize(s);
+    resample_backward(*gin, sim, &unwarped);
+    gin = &unwarped;
+  }
+  Tensor& grad = grad_;
+  if (dy || dx) roll_image(*gin, -dy, -dx, &grad);
+  else grad = *gin;
+  // Penalties enter as gradients of -lambda R(x) (we ascend J - lambda R).
+  if (o.l2_decay > 0)
+    for (int64_t i = 0; i < x.elements(); ++i) grad[i] -= o.l2_decay * x[i];
+  if (o.total_variation > 0) {
+    Tensor tv_grad(s);
+    total_variation(x, o.total_variation, &tv_grad);
+    for (int64_t i = 0; i < x.elements(); ++i) grad[i] -= tv_grad[i];
+  }
 
-    double mean_j = 0;
-    for (double j : per_item) mean_j += j;
-    mean_j /= static_cast<double>(per_item.size());
-    result.objective.push_back(mean_j);
-    if (progress && !progress(step, mean_j)) {
-      result.cancelled = true;
-      break;
+  if (o.optimizer == VisualizeOptions::Optimizer::kGradient) {
+    for (int64_t i = 0; i < x.elements(); ++i) x[i] += o.learning_rate * grad[i];
+  } else {
+    const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+    for (int64_t i = 0; i < x.elements(); ++i) {
+      adam_m_[i] = b1 * adam_m_[i] + (1 - b1) * grad[i];
+      adam_v_[i] = b2 * adam_v_[i] + (1 - b2) * grad[i] * grad[i];
+      x[i] += o.learning_rate * (adam_m_[i] / c1) / (std::sqrt(adam_v_[i] / c2) + eps);
     }
   }
-  return result;
+  if (o.blur_sigma > 0) gaussian_blur_3x3(&x, o.blur_sigma);
+
+  double mean_j = 0;
+  for (double j : per_item_) mean_j += j;
+  mean_j /= static_cast<double>(per_item_.size());
+  result_.objective.push_back(mean_j);
+  return Status::Ok();
+}
+
+Result<VisualizeResult> visualize(Executor& ex, const Objective& objective, const VisualizeOptions& o,
+                                  const VisualizeProgress& progress) {
+  auto started = VisualizationRun::start(ex, objective, o);
+  if (!started.ok()) return started.status();
+  VisualizationRun& run = started.value();
+  while (!run.finished()) {
+    NL_RETURN_IF_ERROR(run.step());
+    if (progress && !progress(run.steps_done(), run.objective_trace().back())) {
+      VisualizeResult result = run.take_result();
+      result.cancelled = true;
+      return result;
+    }
+  }
+  return run.take_result();
 }
 
 std::vector<uint8_t> visualization_to_rgba(const Tensor& image, int64_t index, const InputTransform& t) {

@@ -17,6 +17,7 @@
 
 #include "interpret/objective.h"
 #include "nn/executor.h"
+#include "tensor/rng.h"
 
 namespace nl {
 
@@ -59,6 +60,39 @@ using VisualizeProgress = std::function<bool(int step, double objective)>;
 
 Result<VisualizeResult> visualize(Executor& executor, const Objective& objective, const VisualizeOptions& options,
                                   const VisualizeProgress& progress = nullptr);
+
+// The same optimisation one step at a time, so a caller that must stay
+// responsive (the web app's worker) can show every step's image, interleave
+// other work between steps and stop at any point. visualize() is this loop, so
+// a run stepped to the end gives the same image bit for bit. Each step() runs
+// a forward and backward pass to completion on the executor, which may serve
+// other requests between steps (it keeps no state from one step to the next).
+class VisualizationRun {
+ public:
+  // Checks the settings against the graph and builds the start image.
+  // The executor must outlive the run; options.start_image is copied.
+  static Result<VisualizationRun> start(Executor& executor, const Objective& objective, const VisualizeOptions& options);
+
+  Status step();  // one optimisation step; an error when all steps are done
+  int steps_done() const { return step_; }
+  int steps_total() const { return options_.steps; }
+  bool finished() const { return step_ >= options_.steps; }
+  const Tensor& image() const { return result_.image; }  // [images, H, W, C], model input space
+  const std::vector<double>& objective_trace() const { return result_.objective; }
+  VisualizeResult take_result() { return std::move(result_); }
+
+  VisualizationRun() = default;  // an empty run, for Result<>
+
+ private:
+  Executor* ex_ = nullptr;
+  Objective objective_;
+  VisualizeOptions options_;
+  Rng rng_{1};
+  int step_ = 0;
+  VisualizeResult result_;
+  Tensor adam_m_, adam_v_, grad_, seed_;
+  std::vector<double> per_item_;
+};
 
 // For display: model input -> pixels (inverse transform), then per image clip
 // to mean +- 5 std and rescale to [0, 255]. Returns RGBA bytes per image, row-major.

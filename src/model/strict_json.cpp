@@ -26,9 +26,9 @@ class StrictChecker {
   bool number_float(json::number_float_t, const json::string_t&) { return true; }
   bool string(json::string_t&) { return true; }
   bool binary(json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return open(true); }
+  bool start_object(std::size_t) { return open(); }
   bool end_object() { return close(); }
-  bool start_array(std::size_t) { return open(false); }
+  bool start_array(std::size_t) { return open(); }
   bool end_array() { return close(); }
   bool key(json::string_t& name) {
     if (!scopes_.back().keys.insert(name).second) {
@@ -47,9 +47,9 @@ class StrictChecker {
 
  private:
   struct Scope {
-    std::set<std::string> keys;  // objects only
+    std::set<std::string> keys;  // of an object (empty for an array)
   };
-  bool open(bool) {
+  bool open() {
     if (static_cast<int>(scopes_.size()) >= max_depth_) {
       error = "JSON nested deeper than " + std::to_string(max_depth_) + " levels";
       return false;

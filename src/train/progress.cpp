@@ -21,7 +21,10 @@ std::string format_progress_line(const TrainProgress& p, int bar_width) {
   const double done = p.steps_per_epoch > 0 ? static_cast<double>(p.step) / static_cast<double>(p.steps_per_epoch) : 0.0;
   int filled = static_cast<int>(done * bar_width);
   if (filled > bar_width) filled = bar_width;
-  std::string bar = "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(bar_width - filled), '-') + "]";
+  std::string bar = "[";  // appended piecewise: g++ 12 warns falsely on "[" + std::string(...)
+  bar.append(static_cast<size_t>(filled), '#');
+  bar.append(static_cast<size_t>(bar_width - filled), '-');
+  bar += ']';
   char buf[256];
   std::snprintf(buf, sizeof buf, "epoch %d/%d %s %lld/%lld loss %.4f acc %.1f%% lr %.4g %.0f img/s %s elapsed, %s left",
                 p.epoch, p.epochs, bar.c_str(), static_cast<long long>(p.step), static_cast<long long>(p.steps_per_epoch),

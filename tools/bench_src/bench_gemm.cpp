@@ -73,6 +73,7 @@ void run_gemm(const Options& options) {
     for (int threads : options.threads) {
       const std::unique_ptr<ThreadPool> pool = make_pool(threads);
       const int actual_threads = pool ? pool->threads() : 1;  // 1 in single-threaded builds
+      if (actual_threads != threads) continue;  // this build cannot run that many threads: skip, not mislabel
       for (const F32GemmKernel& kernel : f32_gemm_kernels()) {
         if (!kernel.supported) continue;
         const std::string name = std::string("gemm/") + kernel.name + "/" + shape_label(shape);
@@ -105,6 +106,7 @@ void run_gemm_tuning(const Options& options) {
     for (int threads : options.threads) {
       const std::unique_ptr<ThreadPool> pool = make_pool(threads);
       const int actual_threads = pool ? pool->threads() : 1;
+      if (actual_threads != threads) continue;
       for (const auto& variant : variants) {
         if (actual_threads == 1 && variant.tuning.split != Split::Auto) continue;
         const std::string name =

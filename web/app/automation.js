@@ -1,0 +1,99 @@
+// window.neuronlens: the documented automation API, so the app can be tested
+// and scripted (README "Automation"):
+//   state()            Promise of {model, input, prediction: [{label, probability}] highest first,
+//                      layer, neuron, busy, engine, messages}
+//   loadImage(bytes)   a Uint8Array holding an image file; resolves once its prediction is shown,
+//                      rejects with the message the UI shows when the file is refused
+//   applyLink(fragment) resolves once the view is rebuilt (visualization included)
+//   idle()             resolves when no job or request runs
+//   visualization()    Promise of {width, height, rgba} for the current neuron's visualization
+// and, for scripts: link(), useSample(i), selectLayer(name), selectNeuron(channel),
+// openClusters(), runAnalysis(), timings().
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
+export function installAutomation(ui, app) {
+  const lastError = () => [...app.messages].reverse().find((m) => m.kind === 'error');
+  async function settled() {
+    await app.engine.idle();
+    await nextFrame();
+  }
+  window.neuronlens = {
+    async state() {
+      const layer = app.layerInfo();
+      return {
+        model: app.model ? app.model.info.name : null,
+        modelId: app.model ? app.model.id : null,
+        input: app.input ? { kind: app.input.kind, index: app.input.index ?? null, description: app.input.description,
+                             width: app.input.width, height: app.input.height } : null,
+        prediction: app.prediction ? app.prediction.map((r) => ({ label: r.label, probability: r.probability })) : [],
+        layer: layer ? layer.name : null,
+        neuron: app.neuron,
+        busy: app.engine.busy(),
+        engine: { ...ui.engineInfo, crossOriginIsolated: self.crossOriginIsolated === true },
+        visualization: { running: app.viz.running, step: app.viz.step, steps: app.viz.steps, seconds: app.viz.seconds ?? null },
+        clusters: { computed: !!app.clusters.categories, layer: app.layerInfo(app.clusters.layer)?.name ?? null },
+        samples: app.model?.samples ? { count: app.model.samples.count, custom: !!app.model.samples.custom } : null,
+        analysis: app.analysis.result ? { layer: app.layerInfo(app.analysis.result.node)?.name,
+                                          rows: app.analysis.result.rows.map((r) => ({ name: r.name, kept: r.kept, overall: r.overall })) } : null,
+        panels: { ...app.panels },
+        kiosk: ui.kiosk,
+        messages: app.messages.map((m) => ({ kind: m.kind, text: m.text })),
+      };
+    },
+    async loadImage(bytes) {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('loadImage takes a Uint8Array holding an image file');
+      const before = lastError();
+      const ok = await app.useImageFile(bytes, 'image');
+      await nextFrame();
+      if (!ok) {
+        const error = lastError();
+        throw new Error(error && error !== before ? error.text : 'the image was not loaded');
+      }
+      return window.neuronlens.state();
+    },
+    async applyLink(fragment) {
+      const ok = await app.applyLink(fragment);
+      await settled();
+      if (!ok) throw new Error(lastError()?.text || 'the link was not applied');
+      return window.neuronlens.state();
+    },
+    idle: settled,
+    async visualization() {
+      const v = app.viz;
+      if (!v.result) return null;
+      return { width: v.width, height: v.height, rgba: new Uint8Array(v.result.rgba) };
+    },
+    link: () => app.makeLink(),
+    // Switches to another model of build/app/models.json (by id) and shows its first sample.
+    async loadModel(id) { await ui.switchModel(id); await settled(); return window.neuronlens.state(); },
+    models: () => app.models.map((m) => ({ id: m.id, name: m.name })),
+    async useSample(index) { await app.useSample(index); await nextFrame(); },
+    async selectLayer(name) {
+      const layer = app.model.layers.find((l) => l.name === name);
+      if (!layer) throw new Error(`no layer ${name}`);
+      await app.selectLayer(layer.id);
+    },
+    // Changes visualization settings (the keys of the Settings panel); returns the settings in force.
+    setVisualizationSettings(settings) { Object.assign(app.viz.settings, settings); app.changed(); return { ...app.viz.settings }; },
+    async selectNeuron(channel) { await app.selectNeuron(channel); await settled(); },
+    async openClusters() {
+      app.panels.clusters = true;
+      app.changed();
+      const ok = await app.computeClusters();
+      await settled();
+      return ok;
+    },
+    // Opens or closes panels: {input, prediction, network, neuron, focus, clusters, analysis}.
+    setPanels(panels) { for (const k of Object.keys(app.panels)) if (typeof panels[k] === 'boolean') app.panels[k] = panels[k]; app.changed(); return { ...app.panels }; },
+    // files: [{className, name, bytes: Uint8Array}], as a dropped folder gives them.
+    async useFolder(files) { const ok = await app.useFolder(files); await settled(); return ok; },
+    // Visualizes every neuron of the cluster panel's layer (the tiles of the neuron clusters).
+    async computeTiles(steps = 48) { await app.computeTiles(steps); await settled(); return !!app.clusters.tiles?.done; },
+    async runAnalysis() { app.panels.analysis = true; const ok = await app.runAnalysis(); await settled(); return ok; },
+    timings: () => ({ ...app.timings, navigationStart: 0 }),
+    // Frames the UI has drawn so far (frames skipped while idle are not counted).
+    frames: () => ui.frames || 0,
+    // Screen positions (CSS pixels) of widgets the tests click: {grid: {x, y, step, size, columns, channels}}.
+    layout: () => JSON.parse(JSON.stringify(ui.targets)),
+  };
+}

@@ -1,0 +1,192 @@
+// NeuronLens in the browser, after boot.js has started the engine worker:
+// Dear ImGui with ImPlot on WebGL2 (jsimgui), the default model and its first
+// sample (loaded by the worker while ImGui starts), and the UI frame loop.
+// Everything is served from the app's own origin.
+import { ImGui, ImGuiImplWeb, ImVec2 } from '../node_modules/@mori2003/jsimgui/build/mod.js';
+import { App } from './app.js';
+import { MapRenderer } from './gl_maps.js';
+import { drawFrame } from './ui/layout.js';
+import { installAutomation } from './automation.js';
+
+const canvas = document.getElementById('app');
+let params, engine, ui;
+
+function setupStyle() {
+  const io = ImGui.GetIO();
+  io.ConfigFlags |= 1 << 6;  // ImGuiConfigFlags_DockingEnable
+  // A mistake in a panel must not abort the UI: Dear ImGui recovers and logs instead of asserting.
+  io.ConfigErrorRecoveryEnableAssert = false;
+  const style = ImGui.GetStyle();
+  style.FontSizeBase = ui.kiosk ? 24 : 15;
+  style.WindowRounding = 4;
+  style.FrameRounding = 3;
+  if (ui.kiosk) style.ScaleAllSizes(1.6);
+}
+
+// boot: {params, engine, engineReady, modelsReady, build, timings} from boot.js.
+export async function start(boot) {
+  ({ params, engine } = boot);
+  const { build, engineReady, modelsReady } = boot;
+  ui = {
+    engine, kiosk: params.get('kiosk') === '1', lastInteraction: performance.now(), loadingText: 'Starting the engine...',
+    camera: { stream: null, video: null, error: null }, targets: {},
+  };
+  const timings = { ...boot.timings, start: performance.now() };
+  engineReady.then(() => { timings.engineReady = performance.now(); }, () => {});
+
+  // The model and the first sample load in the worker while ImGui starts.
+  let app = null;
+  const appReady = (async () => {
+    try {
+      ui.engineInfo = { ...(await engineReady), build };
+    } catch (e) {
+      ui.loadingText = `The engine failed to start: ${e.message}`;
+      return null;
+    }
+    const { models } = await modelsReady.catch((e) => { ui.loadingText = e.message; return { models: [] }; });
+    const created = new App(engine, ui.engineInfo, models);
+    Object.assign(created.timings, timings);
+    if (!models.length) return created;
+    const fragment = location.hash.length > 1 ? location.hash : null;
+    if (await created.loadModel(models[0].id)) {
+      created.timings.modelLoaded = performance.now();
+      if (!fragment && created.model.samples) await created.useSample(0);
+    }
+    return created;
+  })();
+
+  await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
+  timings.imguiReady = performance.now();
+  ImGui.GetIO().Fonts.AddFontDefaultVector();
+  setupStyle();
+  ui.gl = canvas.getContext('webgl2');
+  ui.maps = await MapRenderer.create(ui.gl, new URL('../../shaders/', import.meta.url));
+
+  // When nothing happens (no input, no change of state, no work in the engine)
+  // for a second, the UI redraws ten times a second instead of every frame:
+  // it saves the machine's power (and, with a software GPU, its CPU). Until the
+  // first prediction, only a small loading window is drawn.
+  let lastVersion = -1, lastDraw = 0;
+  const frame = (now) => {
+    requestAnimationFrame(frame);
+    const version = app ? app.version : -1;
+    if (version !== lastVersion || engine.busy()) { lastVersion = version; ui.lastInteraction = Math.max(ui.lastInteraction, now - 500); }
+    const quiet = now - ui.lastInteraction > 1000;
+    if (quiet && now - lastDraw < 100) return;
+    lastDraw = now;
+    // Resizing reallocates the drawing buffer: only when the size really changed.
+    const width = Math.round(canvas.clientWidth * devicePixelRatio), height = Math.round(canvas.clientHeight * devicePixelRatio);
+    if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+    ImGuiImplWeb.BeginRender();
+    try {
+      if (app && (app.prediction || ui.ready)) drawFrame(ui, app);
+      else {
+        const vp = ImGui.GetMainViewport();
+        ImGui.SetNextWindowPos(new ImVec2(vp.Size.x / 2, vp.Size.y / 2), 1, new ImVec2(0.5, 0.5));
+        ImGui.Begin('NeuronLens', null, 2 | 4 | 32 | 64);
+        ImGui.Text(ui.loadingText);
+        ImGui.End();
+      }
+    } catch (e) {
+      if (!ui.frameError) console.error('[neuronlens] frame:', e);
+      ui.frameError = e;
+    }
+    ImGuiImplWeb.EndRender();
+    ui.frames = (ui.frames || 0) + 1;
+  };
+  requestAnimationFrame(frame);
+
+  ui.loadingText = 'Loading the model...';
+  app = await appReady;
+  if (!app) return;
+  installUi(ui, app);
+  installAutomation(ui, app);
+  if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
+  else if (location.hash.length > 1) await app.applyLink(location.hash);
+  ui.ready = true;
+  app.changed();
+}
+
+function installUi(ui, app) {
+  ui.switchModel = async (id) => {
+    if (await app.loadModel(id)) { if (app.model.samples) await app.useSample(0); }
+  };
+  ui.copyLink = async () => {
+    const link = await app.makeLink();
+    history.replaceState(null, '', link);
+    try {
+      await navigator.clipboard.writeText(link);
+      app.say('Link copied: it opens this view, with the same image and visualization.');
+    } catch {
+      app.say('The link is in the address bar (the clipboard is not available here).');
+    }
+  };
+  ui.setKiosk = (on) => {
+    const url = new URL(location.href);
+    if (on) url.searchParams.set('kiosk', '1'); else url.searchParams.delete('kiosk');
+    location.href = url.href;
+  };
+  ui.resetToStart = () => { if (app.model?.samples) app.useSample(0); };
+
+  // Files: picker, drag and drop, paste.
+  const picker = document.createElement('input');
+  picker.type = 'file';
+  picker.accept = 'image/*';
+  picker.style.display = 'none';
+  document.body.appendChild(picker);
+  const useFile = async (file) => app.useImageFile(new Uint8Array(await file.arrayBuffer()), file.name || 'pasted image');
+  picker.addEventListener('change', () => { if (picker.files[0]) useFile(picker.files[0]); picker.value = ''; });
+  ui.openFilePicker = () => picker.click();
+  window.addEventListener('dragover', (e) => { e.preventDefault(); });
+  window.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    const entry = e.dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
+    if (entry && entry.isDirectory) { app.useFolder(await readFolder(entry)); return; }
+    const file = e.dataTransfer?.files?.[0];
+    if (file) useFile(file);
+  });
+  document.addEventListener('paste', (e) => {
+    const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
+    if (file) useFile(file);
+  });
+  for (const type of ['pointerdown', 'pointermove', 'pointerup', 'keydown', 'wheel', 'touchstart', 'touchmove', 'resize'])
+    window.addEventListener(type, () => { ui.lastInteraction = performance.now(); }, { passive: true });
+
+  ui.startCamera = async () => {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+      const video = document.createElement('video');
+      video.muted = true;
+      video.playsInline = true;
+      video.srcObject = stream;
+      await video.play();
+      Object.assign(ui.camera, { stream, video, error: null });
+    } catch (e) {
+      ui.camera.error = `The camera is not available here (${e.name || e.message}).`;
+    }
+  };
+  ui.stopCamera = () => {
+    ui.camera.stream?.getTracks().forEach((t) => t.stop());
+    Object.assign(ui.camera, { stream: null, video: null });
+  };
+}
+
+// A dropped folder: its subfolders are classes, their files images.
+async function readFolder(root) {
+  const list = (dir) => new Promise((resolve, reject) => {
+    const reader = dir.createReader(), all = [];
+    const more = () => reader.readEntries((entries) => { if (!entries.length) resolve(all); else { all.push(...entries); more(); } }, reject);
+    more();
+  });
+  const file = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+  const files = [];
+  for (const sub of await list(root)) {
+    if (!sub.isDirectory) continue;
+    for (const entry of await list(sub)) {
+      if (!entry.isFile || files.length >= 5000) continue;
+      const f = await file(entry);
+      files.push({ className: sub.name, name: entry.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+    }
+  }
+  return files;
+}
