@@ -26,5 +26,8 @@ int run_cluster_neurons_command(std::span<const std::string> args);
 int run_cluster_categories_command(std::span<const std::string> args);
 int run_ablate_command(std::span<const std::string> args);
 int run_report_command(std::span<const std::string> args);
+int run_import_command(std::span<const std::string> args);
+int run_forward_command(std::span<const std::string> args);
+int run_grad_command(std::span<const std::string> args);
 
 }  // namespace nl::cli

@@ -23,6 +23,11 @@ const nl::cli::Command kCommands[] = {
      nl::cli::run_cluster_categories_command},
     {"ablate", "class-conditional ablation schemes and the domination test", nl::cli::run_ablate_command},
     {"report", "run the whole method and write a self-contained HTML report", nl::cli::run_report_command},
+    {"import", "convert an ONNX model:  import MODEL.onnx [--config CONF.json] --out DIR", nl::cli::run_import_command},
+    {"forward", "run a model on an .npy batch:  forward --model PATH --input IN.npy --output OUT.npy",
+     nl::cli::run_forward_command},
+    {"grad", "input gradient of a channel's mean:  grad --model PATH --input IN.npy --layer NAME --channel K --output G.npy",
+     nl::cli::run_grad_command},
 };
 
 void print_usage(FILE* to) {
