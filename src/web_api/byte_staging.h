@@ -1,7 +1,8 @@
 // Byte staging: how files reach the engine without a copy through Embind.
 // JavaScript asks for a buffer of n bytes in a slot, gets a Uint8Array view of
 // engine memory, fills it with set(), and then calls the API that reads the
-// slot (a model's two files, a picture's pixels, the sample images). The view
+// slot (a model's two files, an .onnx file and its config, a picture's
+// pixels, the sample images). The view
 // is valid only until the next allocation, so callers fill it at once.
 #pragma once
 #include <cstdint>
@@ -10,8 +11,11 @@
 
 namespace nl::web {
 
-enum class StagingSlot : int { kModelJson = 0, kModelWeights = 1, kPixels = 2, kSampleImages = 3, kSampleLabels = 4 };
-inline constexpr int kStagingSlots = 5;
+enum class StagingSlot : int {
+  kModelJson = 0, kModelWeights = 1, kPixels = 2, kSampleImages = 3, kSampleLabels = 4,
+  kOnnxModel = 5, kImportConfig = 6  // an .onnx file and its sidecar JSON (importOnnx)
+};
+inline constexpr int kStagingSlots = 7;
 // Largest staged file: the model format's weight-file limit.
 inline constexpr uint64_t kMaxStagedBytes = uint64_t{1} << 30;
 

@@ -2,6 +2,8 @@
 //   clusterCategories: (B) the C x C similarity of categories by their neuron
 //     responses (Act or gamma), agglomerative, with the dendrogram's merges and
 //     leaf order;
+// Categories are the classes the sample images show: every per-category index
+// below counts over the result's `categories` (model class of each).
 //   categoryGroups: (A) each neuron's dominant category, each category's
 //     neurons by priority, and the neuron x category heatmap's row order;
 //   clusterNeurons: neurons by their activation or contribution profile or
@@ -52,6 +54,7 @@ val cluster_categories_api(val options) {
     if (!clustering.ok()) return error_result(clustering.status().message());
     val result = ok_result();
     result.set("classes", static_cast<double>(clustering.value().classes));
+    result.set("categories", int_array(stats.value()->categories));
     result.set("similarity", double_array(clustering.value().similarity));
     result.set("merges", double_array(clustering.value().merges));
     result.set("order", int_array(clustering.value().order));
@@ -77,6 +80,7 @@ val category_groups_api(val options) {
     val result = ok_result();
     result.set("members", members);
     result.set("dominant", int_array(groups.dominant));
+    result.set("categories", int_array(stats.value()->categories));
     result.set("order", int_array(order));
     result.set("priority", int_array(priority_round_robin(groups)));
     const Tensor& g = stats.value()->contribution;
@@ -128,6 +132,7 @@ val cluster_neurons_api(val options) {
     result.set("members", members);
     result.set("labels", labels);
     result.set("labelScores", double_array(c.label_scores));
+    result.set("categories", int_array(stats.value()->categories));
     result.set("merges", double_array(c.merges));
     // Silhouette of k-means over a range of k, on the same standardised features, to help choose k.
     if (silhouette && channels >= 3) {

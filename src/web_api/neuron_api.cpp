@@ -142,7 +142,8 @@ val neuron_details(int node, int channel, val options) {
     auto found = s.statistics.find(node);
     if (found != s.statistics.end()) {
       const NodeStatistics& stats = found->second;
-      const int classes = s.classes();
+      const int classes = static_cast<int>(stats.categories.size());
+      result.set("categories", int_array(stats.categories));
       result.set("dominantCategory", stats.domination[static_cast<size_t>(channel)].category);
       result.set("margin", stats.domination[static_cast<size_t>(channel)].margin);
       result.set("categoryActivation", float_array(stats.activation.data() + channel * classes, static_cast<size_t>(classes)));

@@ -1,5 +1,6 @@
 // loadSamples(count): the sample images shipped with the model (staged bytes:
-// images [N, H, W, C] as model pixels, labels [N]); they feed the sample
+// images [N, H, W, C] as model pixels, labels [N] as bytes, or as 16-bit
+// little-endian values for models with more than 256 classes); they feed the sample
 // picker, top images, statistics, clusters and ablation.
 #include <emscripten/bind.h>
 
@@ -25,12 +26,20 @@ val load_samples(double count_value) {
     if (static_cast<int64_t>(images.size()) != count * per)
       return error_result("samples: " + std::to_string(images.size()) + " bytes of images for " + std::to_string(count) +
                           " images of " + std::to_string(per) + " values");
-    if (static_cast<int64_t>(labels.size()) != count)
-      return error_result("samples: " + std::to_string(labels.size()) + " labels for " + std::to_string(count) + " images");
-    for (int64_t i = 0; i < count; ++i)
-      if (labels[static_cast<size_t>(i)] >= s.classes())
-        return error_result("samples: label " + std::to_string(labels[static_cast<size_t>(i)]) + " of image " +
-                            std::to_string(i) + " is not a class of the model (0.." + std::to_string(s.classes() - 1) + ")");
+    // One byte per label, or two (little-endian) for models with more than 256 classes.
+    const int64_t label_bytes = static_cast<int64_t>(labels.size()) == count ? 1 : 2;
+    if (static_cast<int64_t>(labels.size()) != count * label_bytes)
+      return error_result("samples: " + std::to_string(labels.size()) + " bytes of labels for " + std::to_string(count) +
+                          " images (one or two bytes each)");
+    std::vector<int> label_values(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) {
+      const size_t at = static_cast<size_t>(i * label_bytes);
+      const int label = label_bytes == 1 ? labels[at] : labels[at] | (labels[at + 1] << 8);
+      if (label >= s.classes())
+        return error_result("samples: label " + std::to_string(label) + " of image " + std::to_string(i) +
+                            " is not a class of the model (0.." + std::to_string(s.classes() - 1) + ")");
+      label_values[static_cast<size_t>(i)] = label;
+    }
     // Background jobs (statistics, ablation) index the old samples: stop them.
     s.jobs.erase("bg");
     s.statistics.clear();
@@ -41,7 +50,7 @@ val load_samples(double count_value) {
                                          s.width(), s.channels(), n);
       std::copy_n(one.data(), per, s.samples.images.data() + i * per);
     }
-    s.samples.labels.assign(labels.begin(), labels.end());
+    s.samples.labels = std::move(label_values);
     s.sample_pixels.assign(images.begin(), images.end());
     release_staged(StagingSlot::kSampleImages);
     release_staged(StagingSlot::kSampleLabels);

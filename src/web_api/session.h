@@ -22,12 +22,17 @@ namespace nl::web {
 // Statistics of one node's neurons over the sample images (METHOD.md):
 // responses a_k(x) per image, Act_{k,c}, gamma_{k,c} (gradient x activation
 // towards the image's own class) and each neuron's dominant category.
+// The categories are the model's classes that have sample images (all of them
+// for a shipped model; the few of a dropped folder for an ImageNet model):
+// every per-category array and index of the statistics and of the clusters
+// built on them counts over `categories`, which maps it to the model's class.
 struct NodeStatistics {
   int node = -1;
+  std::vector<int> categories;  // [C'], model classes with images, ascending
   Tensor responses;     // [N, K], sum over the map
-  Tensor activation;    // [K, C]
-  Tensor contribution;  // [K, C]
-  std::vector<NeuronDomination> domination;  // [K], from contribution
+  Tensor activation;    // [K, C']
+  Tensor contribution;  // [K, C']
+  std::vector<NeuronDomination> domination;  // [K], from contribution; category in 0..C'-1
 };
 
 struct Session {

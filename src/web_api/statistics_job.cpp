@@ -3,7 +3,8 @@
 // response a_k(x) (sum over its map) and its contribution towards the image's
 // own class (gradient x activation). At the end: Act_{k,c} and gamma_{k,c}
 // (means over each category's images), and the dominant category of each
-// neuron from gamma (METHOD.md). The result is kept in the session for the
+// neuron from gamma (METHOD.md). Categories are the classes the images show
+// (session.h, NodeStatistics). The result is kept in the session for the
 // neuron panel, top images, clusters and analysis.
 #include <emscripten/val.h>
 
@@ -27,7 +28,15 @@ class StatisticsJob : public Job {
       : session_(s), node_(node), images_(std::move(images)) {
     const Shape& shape = s.model->graph.node(node).shape;
     channels_ = shape[shape.rank() - 1];
-    classes_ = s.classes();
+    // The categories: classes with at least one of the chosen images.
+    column_.assign(static_cast<size_t>(s.classes()), -1);
+    for (int64_t index : images_) column_[static_cast<size_t>(s.samples.labels[static_cast<size_t>(index)])] = 0;
+    for (int c = 0; c < s.classes(); ++c)
+      if (column_[static_cast<size_t>(c)] == 0) {
+        column_[static_cast<size_t>(c)] = static_cast<int>(categories_.size());
+        categories_.push_back(c);
+      }
+    classes_ = static_cast<int>(categories_.size());
     responses_.resize(Shape{static_cast<int64_t>(s.samples.size()), channels_});
     act_sum_.assign(static_cast<size_t>(channels_ * classes_), 0.0);
     gamma_sum_.assign(static_cast<size_t>(channels_ * classes_), 0.0);
@@ -54,7 +63,7 @@ class StatisticsJob : public Job {
     reduce_channels(s.executor->value(node_), Reduction::kSum, &responses);
     for (int64_t i = begin; i < end; ++i) {
       const int64_t b = i - begin, index = images_[static_cast<size_t>(i)];
-      const int c = labels[static_cast<size_t>(b)];
+      const int c = column_[static_cast<size_t>(labels[static_cast<size_t>(b)])];
       ++count_[static_cast<size_t>(c)];
       for (int64_t k = 0; k < channels_; ++k) {
         const float a = responses[b * channels_ + k];
@@ -80,6 +89,7 @@ class StatisticsJob : public Job {
     out.set("node", node_);
     out.set("channels", static_cast<double>(channels_));
     out.set("classes", classes_);
+    out.set("categories", int_array(categories_));
     out.set("images", static_cast<double>(images_.size()));
     out.set("activation", float_array(st.activation.data(), static_cast<size_t>(st.activation.elements())));
     out.set("contribution", float_array(st.contribution.data(), static_cast<size_t>(st.contribution.elements())));
@@ -98,6 +108,7 @@ class StatisticsJob : public Job {
   void store() {
     NodeStatistics st;
     st.node = node_;
+    st.categories = categories_;
     st.responses = responses_;
     st.activation.resize(Shape{channels_, classes_});
     st.contribution.resize(Shape{channels_, classes_});
@@ -115,7 +126,9 @@ class StatisticsJob : public Job {
   int node_;
   std::vector<int64_t> images_;  // sample indices used
   int64_t channels_ = 0;
-  int classes_ = 0;
+  std::vector<int> categories_;  // model classes with images: the statistics' columns
+  std::vector<int> column_;      // model class -> column, or -1
+  int classes_ = 0;              // columns: categories_.size()
   int64_t done_ = 0;
   Tensor responses_;  // [N, K] over all samples; rows of unused samples stay 0
   std::vector<double> act_sum_, gamma_sum_;

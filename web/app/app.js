@@ -1,5 +1,5 @@
 // The app's state and every action a person (or window.neuronlens) can take:
-// load a model, set the input, predict, open a layer or a neuron, run the
+// load a model or import an ONNX one, set the input, predict, open a layer or a neuron, run the
 // visualization, focus maps, statistics, clusters, ablation, share links.
 // The panels (ui/*.js) read this state every frame and call these actions;
 // actions talk to the engine worker and update the state when answers come.
@@ -15,6 +15,13 @@ export const VIZ_DEFAULTS = Object.freeze({
 export const PAPER_SETTINGS = Object.freeze({
   ...VIZ_DEFAULTS, steps: 1000, learningRate: 0.14, optimizer: 'gradient', jitter: 0,
 });
+
+// The largest .onnx file the page imports: kMaxBrowserOnnxBytes of
+// src/web_api/model_api.cpp (checked here before the file is read).
+export const MAX_ONNX_BYTES = 512 * 2 ** 20;
+// A dropped folder's images are kept as model inputs (float32) in the engine:
+// at most this many bytes of them (about 330 images of 224 x 224 x 3).
+const FOLDER_INPUT_BYTES = 200e6;
 
 export class App {
   constructor(engine, engineInfo, models) {
@@ -38,7 +45,10 @@ export class App {
                       k: 4, categories: null, groups: null, neurons: null, tiles: null, tilesProgress: null };
     this.analysis = { layer: null, perClass: 20, result: null, progress: null, target: 0, error: null };
     this.panels = { input: true, prediction: true, network: true, neuron: true, focus: true, clusters: false,
-                    analysis: false, about: false };
+                    analysis: false, about: false, import: false };
+    this.importing = null;   // {name} while an ONNX import runs
+    this.importError = null; // the last import's error message
+    this.lastImage = null;   // {bytes, name} of the last image file, shown again after an import
     this.messages = [];  // {text, kind: 'error' | 'info', time}
     this.version = 0;    // bumped on every change the panels draw
     this.timings = {};
@@ -83,24 +93,75 @@ export class App {
     if (!entry) { this.say(`There is no model "${id}".`, 'error'); return false; }
     return (await this.guard('Model', async () => {
       const info = await this.engine.request('loadModel', { dir: entry.dir, name: entry.id, samples: entry.samples || null });
-      this.model = { id: entry.id, entry, info, labels: info.labels, layers: info.layers, samples: info.samples };
-      this.input = null;
-      this.prediction = null;
-      this.activations = null;
-      this.neuron = null;
-      this.neuronDetails = null;
-      this.statistics.clear();
-      this.statisticsProgress = null;
-      this.viz.frames = []; this.viz.objective = []; this.viz.result = null; this.viz.running = false;
-      this.focus.map = null; this.focus.target = -1;
-      this.clusters.categories = this.clusters.groups = this.clusters.neurons = this.clusters.tiles = null;
-      this.analysis.result = null;
-      this.layer = this.defaultLayer();
-      this.clusters.layer = this.analysis.layer = this.statisticsLayer();
-      this.invert = false;
-      this.changed();
+      this.adoptModel(entry, info);
       return true;
     })) || false;
+  }
+
+  // An .onnx file converted in the engine worker (docs/ONNX.md). config: the
+  // sidecar JSON as text or an object (null: the importer's defaults). On
+  // failure the message is shown and the current model stays.
+  async importModel(bytes, name = 'model.onnx', config = null) {
+    if (this.importing) { this.say(`Import: "${this.importing.name}" is still being converted.`, 'error'); return false; }
+    this.importing = { name };
+    this.importError = null;
+    this.changed();
+    try {
+      if (bytes.length > MAX_ONNX_BYTES)
+        throw new Error(`${name}: the file is ${Math.round(bytes.length / 2 ** 20)} MiB; the browser app imports models up to ` +
+                        `${MAX_ONNX_BYTES / 2 ** 20} MiB (the CLI takes up to 2 GiB)`);
+      const text = config === null || config === undefined ? '' : typeof config === 'string' ? config : JSON.stringify(config);
+      const configBytes = new TextEncoder().encode(text);
+      const copy = bytes.slice();
+      const info = await this.engine.request('importOnnx', { bytes: copy, config: configBytes, name },
+                                             { transfer: [copy.buffer, configBytes.buffer] });
+      const id = `onnx:${info.name}`;
+      this.adoptModel({ id, name: info.name, description: info.description, dir: '', imported: true, file: name }, info);
+      this.timings.lastImport = info.import.milliseconds;
+      const r = info.import;
+      this.say(`Imported ${name} (${r.producer || 'unknown exporter'}, opset ${r.opset}) in ${(r.milliseconds / 1000).toFixed(1)} s: ` +
+               `input ${info.width} x ${info.height} x ${info.channels}, ${info.labels.length} classes, ` +
+               `${r.parameters.toLocaleString()} parameters, ${r.onnxNodes} ONNX nodes -> ${r.engineNodes - 1} layers.`);
+      this.panels.import = false;
+      if (this.lastImage) await this.useImageFile(this.lastImage.bytes, this.lastImage.name);
+      else this.say('Choose an image (Upload, Draw or Camera) to see what the imported model makes of it.');
+      return true;
+    } catch (e) {
+      this.importError = e && e.message ? e.message : String(e);
+      this.say(`Import: ${this.importError}`, 'error');
+      return false;
+    } finally {
+      this.importing = null;
+      this.changed();
+    }
+  }
+
+  // Makes a loaded or imported model the current one; everything computed with the old one goes.
+  adoptModel(entry, info) {
+    this.model = { id: entry.id, entry, info, labels: info.labels, layers: info.layers, samples: info.samples };
+    this.input = null;
+    this.prediction = null;
+    this.activations = null;
+    this.neuron = null;
+    this.neuronDetails = null;
+    this.statistics.clear();
+    this.statisticsProgress = null;
+    this.viz.frames = []; this.viz.objective = []; this.viz.result = null; this.viz.running = false;
+    this.focus.map = null; this.focus.target = -1;
+    this.clusters.categories = this.clusters.groups = this.clusters.neurons = this.clusters.tiles = null;
+    this.analysis.result = null;
+    this.layer = this.defaultLayer();
+    this.clusters.layer = this.analysis.layer = this.statisticsLayer();
+    this.invert = false;
+    this.changed();
+  }
+
+  // Model classes that have sample images, ascending: the categories of the
+  // statistics, clusters and analysis (all classes for a shipped model).
+  sampleCategories() {
+    const s = this.model?.samples;
+    if (!s) return [];
+    return [...new Set(s.labels)].sort((a, b) => a - b);
   }
 
   // ---- input -----------------------------------------------------------------
@@ -135,6 +196,7 @@ export class App {
       const copy = bytes.slice();
       const result = await this.engine.request('decodeImage', { bytes: copy, invert: this.invert }, { transfer: [copy.buffer] });
       await this.acceptInput(result, 'upload', { description: `${name} (${result.type}, ${result.sourceWidth} x ${result.sourceHeight})` });
+      this.lastImage = { bytes, name };
       this.timings.lastImage = performance.now() - start;
       this.say(`Loaded ${name}: ${result.type}, ${result.sourceWidth} x ${result.sourceHeight} pixels, shown as the model sees it.`);
       return true;
@@ -157,8 +219,10 @@ export class App {
       const labels = this.model.labels.map((l) => l.toLowerCase());
       const { width, height, channels } = this.model.info;
       const per = width * height * channels;
+      const limit = Math.max(1, Math.floor(FOLDER_INPUT_BYTES / (4 * per)));
       const images = [], classes = [], skipped = [];
       for (const f of files) {
+        if (images.length >= limit) { skipped.push(`${files.length - images.length - skipped.length} more (at most ${limit} images of ${width} x ${height} fit)`); break; }
         const name = f.className.toLowerCase();
         let c = labels.indexOf(name);
         if (c < 0 && /^\d+$/.test(name) && Number(name) < labels.length) c = Number(name);
@@ -175,9 +239,11 @@ export class App {
       if (!images.length) throw new Error(`no usable image (subfolders must be named after the classes: ${this.model.labels.join(', ')})`);
       // In class order, like the shipped samples.
       const order = classes.map((c, i) => [c, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[1]);
-      const pixels = new Uint8Array(images.length * per), labelBytes = new Uint8Array(images.length);
+      // Labels as bytes, or as 16-bit values for models with more than 256 classes.
+      const pixels = new Uint8Array(images.length * per);
+      const labelBytes = labels.length > 256 ? new Uint16Array(images.length) : new Uint8Array(images.length);
       order.forEach((i, k) => { pixels.set(images[i], k * per); labelBytes[k] = classes[i]; });
-      await this.engine.request('loadSampleBytes', { pixels, labels: labelBytes });
+      await this.engine.request('loadSampleBytes', { pixels, labels: new Uint8Array(labelBytes.buffer) });
       this.model.samples = { count: images.length, pixels, labels: labelBytes, custom: true };
       this.statistics.clear();
       this.clusters.categories = this.clusters.groups = this.clusters.neurons = this.clusters.tiles = null;
@@ -365,6 +431,7 @@ export class App {
   async runAnalysis() {
     const a = this.analysis;
     const node = a.layer;
+    if (!this.sampleCategories().includes(a.target)) a.target = this.sampleCategories()[0] ?? 0;
     const stats = await this.ensureStatistics(node);
     if (!stats) return false;
     return (await this.guard('Analysis', async () => {
@@ -380,7 +447,7 @@ export class App {
       for (let seed = 1; seed <= 5; ++seed) sets.push({ name: `random ${half}, seed ${seed}`, keep: seededSample(channels, half, seed) });
       // Domination test for the chosen category: remove its top n neurons, versus n random ones.
       const c = a.target;
-      const members = Array.from(groups.members[c] || []);
+      const members = Array.from(groups.members[Array.from(groups.categories).indexOf(c)] || []);
       for (const n of [1, 2, 4, 8].filter((n) => n <= members.length)) {
         const removed = new Set(members.slice(0, n));
         sets.push({ name: `remove top ${n} of ${this.model.labels[c]}`, keep: range(channels).filter((i) => !removed.has(i)), domination: { n, random: false } });

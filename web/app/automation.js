@@ -7,8 +7,10 @@
 //   applyLink(fragment) resolves once the view is rebuilt (visualization included)
 //   idle()             resolves when no job or request runs
 //   visualization()    Promise of {width, height, rgba} for the current neuron's visualization
-// and, for scripts: link(), useSample(i), selectLayer(name), selectNeuron(channel),
-// openClusters(), runAnalysis(), timings().
+//   importModel(bytes, config, name) an .onnx file's bytes and its sidecar JSON (text, object or
+//                      null); resolves once the model is in use, rejects with the UI's message
+// and, for scripts: link(), useSample(i), usePixels(bytes), logits(), selectLayer(name),
+// selectNeuron(channel), openClusters(), runAnalysis(), timings().
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 
 export function installAutomation(ui, app) {
@@ -23,6 +25,13 @@ export function installAutomation(ui, app) {
       return {
         model: app.model ? app.model.info.name : null,
         modelId: app.model ? app.model.id : null,
+        modelInfo: app.model ? { imported: !!app.model.entry.imported, width: app.model.info.width, height: app.model.info.height,
+                                 channels: app.model.info.channels, classes: app.model.labels.length,
+                                 layers: app.model.layers.length, parameters: app.model.info.parameters } : null,
+        importing: !!app.importing,
+        activations: app.activations ? { layer: app.layerInfo()?.name, channels: app.activations.channels,
+                                         width: app.activations.width, height: app.activations.height } : null,
+        focus: app.focus.map ? { method: app.focus.method, class: app.focus.map.class, width: app.focus.map.width } : null,
         input: app.input ? { kind: app.input.kind, index: app.input.index ?? null, description: app.input.description,
                              width: app.input.width, height: app.input.height } : null,
         prediction: app.prediction ? app.prediction.map((r) => ({ label: r.label, probability: r.probability })) : [],
@@ -63,6 +72,26 @@ export function installAutomation(ui, app) {
       if (!v.result) return null;
       return { width: v.width, height: v.height, rgba: new Uint8Array(v.result.rgba) };
     },
+    async importModel(bytes, config = null, name = 'model.onnx') {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('importModel takes a Uint8Array holding an .onnx file');
+      const ok = await app.importModel(bytes, name, config);
+      await settled();
+      if (!ok) throw new Error(app.importError || lastError()?.text || 'the model was not imported');
+      return window.neuronlens.state();
+    },
+    // The current input's class scores (the model's output before softmax), as an array.
+    async logits() { return Array.from((await app.engine.call('predict')).logits); },
+    // Milliseconds per forward pass of the current model on the current input (the
+    // engine's setInputPixels with the same pixels: preprocessing, forward, softmax).
+    async benchmarkForward(repeats = 5) {
+      const pixels = app.input.pixels;
+      await app.engine.request('setInputPixels', { pixels: pixels.slice() });  // warm-up
+      const t0 = performance.now();
+      for (let i = 0; i < repeats; ++i) await app.engine.request('setInputPixels', { pixels: pixels.slice() });
+      return (performance.now() - t0) / repeats;
+    },
+    // Model pixels [H, W, C] as bytes, as the model's preprocessing takes them.
+    async usePixels(pixels) { const ok = await app.usePixels(pixels, 'pixels'); await settled(); return ok; },
     link: () => app.makeLink(),
     // Switches to another model of build/app/models.json (by id) and shows its first sample.
     async loadModel(id) { await ui.switchModel(id); await settled(); return window.neuronlens.state(); },

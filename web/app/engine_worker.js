@@ -7,7 +7,7 @@
 // prediction, a neuron's details) are served while a job runs.
 //
 // Protocol (see engine_client.js):
-//   in:  {id, op, args}      op: init | loadModel | decodeImage | call | job | cancel
+//   in:  {id, op, args}      op: init | loadModel | importOnnx | decodeImage | call | job | cancel
 //   out: {id, ok, result} | {id, ok: false, message} | {type: 'progress', id, report}
 'use strict';
 /* global importScripts, createNeuronLens, NeuronLensImageHeader */
@@ -105,6 +105,21 @@ const handlers = {
       if (!loaded.ok) return loaded;
       info.samples = { count: labels.dims[0], pixels: images.data.slice(), labels: labels.data.slice() };
     }
+    return info;
+  },
+
+  // An .onnx file converted by the engine's importer, configured by its
+  // sidecar JSON (bytes; empty: the importer's defaults). The current model
+  // stays when the import fails; on success, jobs of the old model end.
+  async importOnnx({ bytes, config, name }) {
+    const start = performance.now();
+    stage(5, bytes);
+    stage(6, config || new Uint8Array(0));
+    const info = engine.importOnnx(name);
+    if (!info.ok) return info;
+    for (const slot of Object.keys(jobs)) cancelSlot(slot);
+    info.samples = null;
+    info.import.milliseconds = performance.now() - start;
     return info;
   },
 

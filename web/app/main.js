@@ -3,7 +3,8 @@
 // sample (loaded by the worker while ImGui starts), and the UI frame loop.
 // Everything is served from the app's own origin.
 import { ImGui, ImGuiImplWeb, ImVec2 } from '../node_modules/@mori2003/jsimgui/build/mod.js';
-import { App } from './app.js';
+import { App, MAX_ONNX_BYTES } from './app.js';
+import { importForm, formConfig } from './ui/import_panel.js';
 import { MapRenderer } from './gl_maps.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
@@ -142,13 +143,59 @@ function installUi(ui, app) {
     e.preventDefault();
     const entry = e.dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
     if (entry && entry.isDirectory) { app.useFolder(await readFolder(entry)); return; }
-    const file = e.dataTransfer?.files?.[0];
-    if (file) useFile(file);
+    const files = [...(e.dataTransfer?.files || [])];
+    if (files.some(isModelFile)) { ui.importFiles(files); return; }
+    if (files[0]) useFile(files[0]);
   });
   document.addEventListener('paste', (e) => {
     const file = [...(e.clipboardData?.files || [])].find((f) => f.type.startsWith('image/'));
     if (file) useFile(file);
   });
+
+  // Models: an .onnx file, with or without its sidecar .json, from the
+  // model picker or dropped on the page (ui/import_panel.js).
+  const modelPicker = document.createElement('input');
+  modelPicker.type = 'file';
+  modelPicker.id = 'model-file';
+  modelPicker.accept = '.onnx,.json,application/json';
+  modelPicker.multiple = true;
+  modelPicker.style.display = 'none';
+  document.body.appendChild(modelPicker);
+  modelPicker.addEventListener('change', () => { ui.importFiles([...modelPicker.files]); modelPicker.value = ''; });
+  ui.openModelPicker = () => modelPicker.click();
+  // With its .json the model is imported at once; alone, the form opens for its settings.
+  ui.importFiles = async (files) => {
+    const form = importForm(ui);
+    const onnx = files.find((f) => /\.onnx$/i.test(f.name)), json = files.find((f) => /\.json$/i.test(f.name));
+    app.panels.import = true;
+    app.importError = null;
+    app.changed();
+    if (json) form.sidecar = { name: json.name, text: await json.text() };
+    else if (onnx) form.sidecar = null;  // a new model without settings: the form's
+    if (!onnx) return;
+    if (onnx.size > MAX_ONNX_BYTES) {
+      app.importError = `${onnx.name}: the file is ${Math.round(onnx.size / 2 ** 20)} MiB; the browser app imports models up to ` +
+                        `${MAX_ONNX_BYTES / 2 ** 20} MiB (the CLI takes up to 2 GiB)`;
+      app.say(`Import: ${app.importError}`, 'error');
+      return;
+    }
+    form.file = { name: onnx.name, bytes: new Uint8Array(await onnx.arrayBuffer()) };
+    if (json) await ui.importChosen();
+  };
+  ui.importChosen = async () => {
+    const form = importForm(ui);
+    if (!form.file) return false;
+    let config;
+    try {
+      config = form.sidecar ? form.sidecar.text : formConfig(form);
+    } catch (e) {
+      app.importError = e.message;
+      app.changed();
+      return false;
+    }
+    return app.importModel(form.file.bytes, form.file.name, config);
+  };
+
   for (const type of ['pointerdown', 'pointermove', 'pointerup', 'keydown', 'wheel', 'touchstart', 'touchmove', 'resize'])
     window.addEventListener(type, () => { ui.lastInteraction = performance.now(); }, { passive: true });
 
@@ -170,6 +217,8 @@ function installUi(ui, app) {
     Object.assign(ui.camera, { stream: null, video: null });
   };
 }
+
+function isModelFile(file) { return /\.(onnx|json)$/i.test(file.name); }
 
 // A dropped folder: its subfolders are classes, their files images.
 async function readFolder(root) {

@@ -6,7 +6,7 @@
 // visualization time) are written to build/e2e/figures.json.
 // Usage: node web/tests/e2e.mjs [--only NAME]   (after tools/serve's build steps)
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -47,6 +47,38 @@ async function test(name, fn) {
 }
 
 function assert(condition, message) { if (!condition) throw new Error(message); }
+
+// ONNX models for the import tests, exported by Debian's PyTorch with random
+// weights at fixed seeds, with PyTorch's logits for a test image
+// (web/tests/make_onnx_models.py; made once into build/e2e-onnx, about 20 s).
+const onnxDir = path.join(root, 'build/e2e-onnx');
+function onnxModels() {
+  if (!fs.existsSync(path.join(onnxDir, 'index.json'))) {
+    const made = spawnSync('/usr/bin/python3', [path.join(root, 'web/tests/make_onnx_models.py'), onnxDir], { stdio: 'inherit' });
+    assert(made.status === 0, 'make_onnx_models.py failed');
+  }
+  return JSON.parse(fs.readFileSync(path.join(onnxDir, 'index.json'), 'utf8'));
+}
+
+// max |a - b| / max |b|, the engine's tolerance measure against PyTorch (docs/ONNX.md).
+function relativeError(a, b) {
+  assert(a.length === b.length, `${a.length} logits, PyTorch has ${b.length}`);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < b.length; ++i) { diff = Math.max(diff, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(b[i])); }
+  return diff / scale;
+}
+
+// A coloured test picture (RGB PNG): stripes and a disc whose colours depend on the seed.
+function colourPng(seed, size = 64) {
+  const px = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; ++y)
+    for (let x = 0; x < size; ++x) {
+      const disc = (x - size / 2) ** 2 + (y - size / 2) ** 2 < (size / 3) ** 2;
+      for (let c = 0; c < 3; ++c)
+        px[(y * size + x) * 3 + c] = disc ? (seed * 53 + c * 97) % 256 : ((x + y * (c + 1) + seed * 17) % 32) * 8;
+    }
+  return encodePng(px, size, size, 3);
+}
 
 async function screenshot(page, name) {
   const png = await page.screenshot({ path: path.join(out, `${name}.png`) });
@@ -355,6 +387,146 @@ async function main() {
       assert(lines[0] === 'class,probability' && lines.length === 11, `CSV: ${lines.slice(0, 2).join(' / ')}`);
       await click(page, layout['menu:Copy link'].x, layout['menu:Copy link'].y);
       await waitFor(page, () => location.hash.startsWith('#s='), { timeout: 10000, what: 'the link in the address bar' });
+    });
+
+    const models = onnxModels();
+    const relOnnx = (file) => `/build/e2e-onnx/${file}`;
+    // Imports in the page by the automation API, the bytes fetched from the test server.
+    const importInPage = (p, onnx, config, name) => p.evaluate(async ([url, configUrl, fileName]) => {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const config = configUrl ? await (await fetch(configUrl)).text() : null;
+      try { await window.neuronlens.importModel(bytes, config, fileName); return { ok: true }; } catch (e) { return { ok: false, message: e.message }; }
+    }, [onnx, config, name]);
+    const usePixelsFrom = (p, url) => p.evaluate(async (u) => {
+      const pixels = new Uint8Array(await (await fetch(u)).arrayBuffer());
+      return window.neuronlens.usePixels(pixels);
+    }, url);
+
+    await test('import: a small grey CNN with its sidecar JSON through the real file picker; logits match PyTorch', async () => {
+      const m = models.small_cnn;
+      await page.setInputFiles('#model-file', [path.join(onnxDir, m.onnx), path.join(onnxDir, m.sidecar)]);
+      await waitFor(page, async () => (await window.neuronlens.state()).model === 'small-cnn', { timeout: 60000, what: 'the import' });
+      await page.evaluate(() => window.neuronlens.idle());
+      let s = await state(page);
+      assert(s.modelInfo.imported && s.modelInfo.width === 28 && s.modelInfo.channels === 1 && s.modelInfo.classes === 10,
+             `model ${JSON.stringify(s.modelInfo)}`);
+      assert(await usePixelsFrom(page, relOnnx(m.pixels)), 'the test image was refused');
+      const logits = await page.evaluate(() => window.neuronlens.logits());
+      const reference = JSON.parse(fs.readFileSync(path.join(onnxDir, m.logits), 'utf8'));
+      figures.onnxSmallCnnRelativeError = relativeError(logits, reference);
+      assert(figures.onnxSmallCnnRelativeError <= 1e-4, `logits differ from PyTorch's by ${figures.onnxSmallCnnRelativeError}`);
+      s = await state(page);
+      assert(s.prediction.length === 10 && s.prediction[0].label.length === 1, `prediction ${JSON.stringify(s.prediction[0])}`);
+    });
+
+    let resnetLogits = null;
+    await test('import: ResNet-18 (224 x 224 x 3, imagenet preset) in the page; logits match PyTorch; every panel works', async () => {
+      const m = models.resnet18;
+      const t0 = Date.now();
+      const imported = await importInPage(page, relOnnx(m.onnx), relOnnx(m.sidecar), 'resnet18.onnx');
+      figures.onnxResnet18ImportWallMs = Date.now() - t0;
+      assert(imported.ok, `import failed: ${imported.message}`);
+      figures.onnxResnet18ImportMs = Math.round((await page.evaluate(() => window.neuronlens.timings())).lastImport);
+      figures.onnxResnet18Bytes = m.bytes;
+      let s = await state(page);
+      assert(s.model === 'resnet18-random' && s.modelInfo.width === 224 && s.modelInfo.channels === 3 && s.modelInfo.classes === 1000,
+             `model ${JSON.stringify(s.modelInfo)}`);
+      assert(s.modelInfo.parameters === 11689512, `${s.modelInfo.parameters} parameters`);
+      // Prediction: PyTorch's logits for the same pixels.
+      assert(await usePixelsFrom(page, relOnnx(m.pixels)), 'the test image was refused');
+      resnetLogits = await page.evaluate(() => window.neuronlens.logits());
+      const reference = JSON.parse(fs.readFileSync(path.join(onnxDir, m.logits), 'utf8'));
+      figures.onnxResnet18RelativeError = relativeError(resnetLogits, reference);
+      assert(figures.onnxResnet18RelativeError <= 1e-4, `logits differ from PyTorch's by ${figures.onnxResnet18RelativeError}`);
+      figures.onnxResnet18ForwardMs = Math.round(await page.evaluate(() => window.neuronlens.benchmarkForward(5)));
+      s = await state(page);
+      const argmax = (v) => v.indexOf(Math.max(...v));
+      assert(s.prediction.length === 1000 && argmax(resnetLogits) === argmax(reference), 'the predicted class differs');
+      assert(!s.prediction[0].label.startsWith('class '), `label ${s.prediction[0].label}: no ImageNet names`);
+      figures.onnxResnet18Top = s.prediction[0];
+      // Activation maps of a layer in the middle, a neuron with its visualization, focus.
+      await page.evaluate(() => window.neuronlens.setPanels({ focus: true, clusters: false, analysis: false }));
+      await page.evaluate(() => window.neuronlens.selectLayer('/layer2/layer2.1/conv2/Conv'));
+      await page.evaluate(() => window.neuronlens.idle());
+      s = await state(page);
+      assert(s.activations && s.activations.channels === 128 && s.activations.width === 28, `activations ${JSON.stringify(s.activations)}`);
+      await page.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 24 }));
+      const tv = Date.now();
+      await page.evaluate(() => window.neuronlens.selectNeuron(5));
+      await waitFor(page, async () => (await window.neuronlens.visualization()) !== null, { timeout: 180000, what: 'the visualization' });
+      figures.onnxResnet18Visualization24StepsMs = Date.now() - tv;
+      const v = await page.evaluate(async () => { const r = await window.neuronlens.visualization(); return { w: r.width, h: r.height }; });
+      assert(v.w === 224 && v.h === 224, `visualization ${v.w} x ${v.h}`);
+      await page.evaluate(() => window.neuronlens.idle());
+      s = await state(page);
+      assert(s.focus && s.focus.width > 0, `focus ${JSON.stringify(s.focus)}`);
+      assert((await page.evaluate(() => window.neuronlens.layout())).grid, 'no activation grid on screen');
+      await page.waitForTimeout(300);
+      await screenshot(page, '12-onnx-resnet18');
+    });
+
+    await test('import: clusters and analysis of the imported ResNet-18 on a dropped folder of labelled images', async () => {
+      // Classes by ImageNet name and by number (430: past 255, so the labels travel as 16-bit values).
+      const files = [];
+      for (const [k, name] of [[1, 'tench'], [2, 'goldfish'], [3, '430']])
+        for (let i = 0; i < 3; ++i) files.push({ className: name, name: `${i}.png`, bytes: Array.from(colourPng(k * 10 + i)) });
+      const ok = await page.evaluate(async (list) => window.neuronlens.useFolder(list.map((f) => ({ ...f, bytes: new Uint8Array(f.bytes) }))), files);
+      assert(ok, 'the folder was refused');
+      let s = await state(page);
+      assert(s.samples.custom && s.samples.count === 9, `samples ${JSON.stringify(s.samples)}`);
+      assert(await page.evaluate(() => window.neuronlens.openClusters()), 'no clusters on the folder');
+      await page.waitForTimeout(300);
+      await screenshot(page, '13-onnx-clusters');
+      assert(await page.evaluate(() => window.neuronlens.runAnalysis()), 'the analysis did not run');
+      s = await state(page);
+      assert(s.analysis.rows.length >= 8 && s.analysis.rows.every((r) => r.overall >= 0 && r.overall <= 1), 'analysis rows');
+      await page.evaluate(() => window.neuronlens.setPanels({ clusters: false }));
+      await page.waitForTimeout(300);
+      await screenshot(page, '14-onnx-analysis');
+      await page.evaluate(() => window.neuronlens.setPanels({ analysis: false }));
+    });
+
+    await test('import: corrupt, non-ONNX, unsupported and too large models give a clear error and the model stays', async () => {
+      const before = await state(page);
+      assert(before.model === 'resnet18-random', `model ${before.model}`);
+      const resnet = fs.readFileSync(path.join(onnxDir, models.resnet18.onnx));
+      const cases = [
+        ['truncated', resnet.subarray(0, 1 << 20), null, /truncated or corrupt/],
+        ['corrupt', Buffer.concat([resnet.subarray(0, 64), Buffer.alloc(4096, 0xff)]), null, /protobuf|corrupt/],
+        ['a PNG', trouserPng, null, /not an ONNX model|PNG/],
+        ['empty', Buffer.alloc(0), null, /empty/],
+        ['unsupported op', fs.readFileSync(path.join(onnxDir, 'upsample.onnx')), null, /Resize.*not supported|not supported.*Resize/],
+        ['too large', fs.readFileSync(path.join(onnxDir, 'wide_input.onnx')), null, /browser app takes models up to/],
+        ['wrong settings', fs.readFileSync(path.join(onnxDir, 'small_cnn.onnx')), '{"preset": "imagenet"}', /224|channels/],
+        ['bad settings JSON', fs.readFileSync(path.join(onnxDir, 'small_cnn.onnx')), '{"preset": "grey28", "colour": 3}', /colour/],
+      ];
+      figures.onnxErrors = {};
+      for (const [name, bytes, config, expected] of cases) {
+        const message = await page.evaluate(async ([b, c]) => {
+          try { await window.neuronlens.importModel(new Uint8Array(b), c, 'bad.onnx'); return null; } catch (e) { return e.message; }
+        }, [Array.from(bytes), config]);
+        figures.onnxErrors[name] = message;
+        assert(message && expected.test(message), `${name}: message "${message}"`);
+        const s = await state(page);
+        assert(s.model === 'resnet18-random', `${name}: the model changed to ${s.model}`);
+        assert(s.messages.some((m) => m.kind === 'error' && m.text.includes(message)), `${name}: no message in the UI`);
+      }
+      // Through the real file picker too: the form shows the error; then the old model still predicts the same.
+      await page.setInputFiles('#model-file', { name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: resnet.subarray(0, 5000) });
+      await page.waitForTimeout(300);
+      await page.evaluate(() => window.neuronlens.setPanels({ import: true }));
+      const layout = await page.evaluate(() => window.neuronlens.layout());
+      assert(layout['button:Import'], 'no Import button in the form');
+      await click(page, layout['button:Import'].x, layout['button:Import'].y);
+      await waitFor(page, async () => (await window.neuronlens.state()).messages.some((m) => m.text.includes('broken.onnx')),
+                    { timeout: 20000, what: 'the error of broken.onnx' });
+      await page.waitForTimeout(300);
+      await screenshot(page, '15-onnx-bad-file');
+      assert((await state(page)).model === 'resnet18-random', 'the model changed');
+      assert(await usePixelsFrom(page, relOnnx(models.resnet18.pixels)), 'the test image was refused');
+      const logits = await page.evaluate(() => window.neuronlens.logits());
+      assert(relativeError(logits, resnetLogits) === 0, 'the kept model predicts differently');
+      await page.evaluate(() => window.neuronlens.setPanels({ import: false }));
     });
 
     await test('privacy: the page made no request outside its own origin', async () => {

@@ -13,7 +13,9 @@ export function drawAnalysisPanel(ui, app) {
   const layers = app.exploreLayers().filter((l) => l.id < app.model.info.logits && (l.op === 'Conv2D' || l.op === 'Dense' || l.op === 'ReLU'));
   a.layer = combo('layer##analysis', a.layer, layers.map((l) => l.id), (id) => `${app.layerInfo(id).name} (${app.channelsOf(id)})`);
   ImGui.SameLine();
-  a.target = combo('category', a.target, app.model.labels.map((_, i) => i), (i) => app.model.labels[i]);
+  // Categories: the classes the sample images show (all of them for a shipped model).
+  const categories = app.sampleCategories();
+  a.target = combo('category', a.target, categories, (i) => app.model.labels[i]);
   const per = [a.perClass];
   if (ImGui.SliderInt('images per class', per, 5, 100)) a.perClass = per[0];
   ImGui.PopItemWidth();
@@ -25,12 +27,12 @@ export function drawAnalysisPanel(ui, app) {
   if (!r) return;
   const labels = app.model.labels;
   ImGui.Text(`Layer ${app.layerInfo(r.node).name}, ${r.images} sample images`);
-  if (ImGui.BeginTable("ablation", 4 + labels.length, 64 | 1920 | 8192 | 16777216 | 33554432, new ImVec2(0, 260))) {
+  if (ImGui.BeginTable("ablation", 4 + categories.length, 64 | 1920 | 8192 | 16777216 | 33554432, new ImVec2(0, 260))) {
     ImGui.TableSetupColumn('set');
     ImGui.TableSetupColumn('kept');
     ImGui.TableSetupColumn('params');
     ImGui.TableSetupColumn('overall');
-    for (const l of labels) ImGui.TableSetupColumn(l.slice(0, 6));
+    for (const c of categories) ImGui.TableSetupColumn(labels[c].slice(0, 6));
     ImGui.TableHeadersRow();
     for (const row of r.rows) {
       ImGui.TableNextRow();
@@ -38,7 +40,7 @@ export function drawAnalysisPanel(ui, app) {
       ImGui.TableNextColumn(); ImGui.Text(row.kept < 0 ? 'all' : String(row.kept));
       ImGui.TableNextColumn(); ImGui.Text(row.keptParameters < 0 ? 'all' : row.keptParameters.toLocaleString());
       ImGui.TableNextColumn(); ImGui.Text(percent(row.overall));
-      for (const v of row.perClass) { ImGui.TableNextColumn(); ImGui.Text(percent(v)); }
+      for (const c of categories) { ImGui.TableNextColumn(); ImGui.Text(percent(row.perClass[c])); }
     }
     ImGui.EndTable();
   }
@@ -50,8 +52,8 @@ export function drawAnalysisPanel(ui, app) {
     const drop = (row, own) => {
       const pc = Array.from(row.perClass), b = Array.from(base.perClass);
       if (own) return b[r.target] - pc[r.target];
-      const others = pc.map((v, i) => b[i] - v).filter((_, i) => i !== r.target);
-      return others.reduce((s, v) => s + v, 0) / others.length;
+      const others = categories.filter((i) => i !== r.target).map((i) => b[i] - pc[i]);
+      return others.reduce((s, v) => s + v, 0) / Math.max(1, others.length);
     };
     const series = [
       ['top-n: drop of ' + labels[r.target], ns.map((n) => drop(dom.find((x) => x.domination.n === n && !x.domination.random), true))],

@@ -31,10 +31,13 @@ function drawDendrogram(list, origin, width, height, merges, order, n) {
   }
 }
 
+// Names of a result's categories (the classes the sample images show, result.categories).
+function categoryNames(app, result) { return Array.from(result.categories, (c) => app.model.labels[c]); }
+
 function drawCategoryClusters(ui, app) {
   const c = app.clusters.categories;
-  const labels = app.model.labels;
   if (!c) return;
+  const labels = categoryNames(app, c);
   const n = c.classes;
   const order = Array.from(c.order);
   const values = [];
@@ -71,7 +74,7 @@ function drawCategoryClusters(ui, app) {
 function drawGroups(ui, app) {
   const g = app.clusters.groups;
   if (!g) return;
-  const labels = app.model.labels;
+  const labels = categoryNames(app, g);
   const n = labels.length;
   const order = Array.from(g.order);
   const k = order.length;
@@ -115,7 +118,7 @@ function tile(ui, app, atlas, channel, size) {
 
 function drawNeuronClusters(ui, app) {
   const c = app.clusters;
-  const labels = app.model.labels;
+  const labels = c.neurons ? categoryNames(app, c.neurons) : [];
   const t = c.tiles && c.tiles.node === c.layer ? c.tiles : null;
   if (!t) {
     if (ImGui.Button('Visualize every neuron of the layer (tiles)')) app.computeTiles();

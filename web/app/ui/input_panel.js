@@ -4,20 +4,25 @@ import { ImGui, ImVec2, ImVec4, explain, cachedPicture, image, combo } from './w
 
 const DRAW_SIZE = 224;
 
-// All sample images in one atlas texture (a grid of tiles).
+// All sample images in one atlas texture (a grid of tiles). Tiles of large
+// inputs (an imported 224 x 224 model) are subsampled to at most 64 pixels a
+// side, so the atlas stays within WebGL's texture size.
+const ATLAS_TILE = 64;
 function sampleAtlas(ui, app) {
   const s = app.model.samples;
-  const { width: w, height: h, channels: c } = app.model.info;
+  const { width: mw, height: mh, channels: c } = app.model.info;
+  const step = Math.max(1, Math.ceil(Math.max(mw, mh) / ATLAS_TILE));
+  const w = Math.ceil(mw / step), h = Math.ceil(mh / step);
   const columns = 40, rows = Math.ceil(s.count / columns);
   return {
     columns, rows, w, h,
-    picture: cachedPicture(ui, 'samples', app.model.id, (picture) => {
+    picture: cachedPicture(ui, 'samples', s, (picture) => {
       const rgba = new Uint8Array(columns * w * rows * h * 4);
       for (let i = 0; i < s.count; ++i) {
         const tx = (i % columns) * w, ty = Math.floor(i / columns) * h;
         for (let y = 0; y < h; ++y)
           for (let x = 0; x < w; ++x) {
-            const src = ((i * h + y) * w + x) * c, dst = ((ty + y) * columns * w + tx + x) * 4;
+            const src = ((i * mh + y * step) * mw + x * step) * c, dst = ((ty + y) * columns * w + tx + x) * 4;
             rgba[dst] = s.pixels[src]; rgba[dst + 1] = s.pixels[src + (c === 3 ? 1 : 0)];
             rgba[dst + 2] = s.pixels[src + (c === 3 ? 2 : 0)]; rgba[dst + 3] = 255;
           }
@@ -35,9 +40,15 @@ export function sampleTile(ui, app, index, size) {
 
 function drawSamples(ui, app) {
   const s = app.model.samples;
-  if (!s) { ImGui.TextDisabled('This model has no sample images.'); return; }
+  if (!s) {
+    ImGui.TextWrapped('This model has no sample images: upload, draw or photograph one, or drop a folder of labelled images ' +
+                      '(one subfolder per class, named after the classes) for the statistics and clusters.');
+    return;
+  }
   const labels = app.model.labels;
-  ui.sampleClass = combo('Class##samples', ui.sampleClass ?? 0, labels.map((_, i) => i), (i) => labels[i]);
+  const categories = app.sampleCategories();
+  if (!categories.includes(ui.sampleClass)) ui.sampleClass = categories[0] ?? 0;
+  ui.sampleClass = combo('Class##samples', ui.sampleClass, categories, (i) => labels[i]);
   const atlas = sampleAtlas(ui, app);
   const indices = [];
   for (let i = 0; i < s.count && indices.length < 12; ++i) if (s.labels[i] === ui.sampleClass) indices.push(i);
@@ -166,6 +177,7 @@ export function drawInputPanel(ui, app) {
     if (upload) {
       if (ImGui.Button('Choose an image file...')) ui.openFilePicker();
       ImGui.TextWrapped('Or drop an image anywhere on the page, or paste one (Ctrl+V). PNG, JPEG, GIF, WebP and BMP work.');
+      if (ImGui.Button('Import your own model (ONNX)...')) { app.panels.import = true; app.changed(); }
       ImGui.EndTabItem();
     }
     const draw = ImGui.BeginTabItem('Draw');

@@ -9,6 +9,7 @@ import { drawNeuronPanel } from './neuron_panel.js';
 import { drawFocusPanel } from './focus_panel.js';
 import { drawClustersPanel } from './clusters_panel.js';
 import { drawAnalysisPanel } from './analysis_panel.js';
+import { drawImportPanel } from './import_panel.js';
 import { downloadPng, downloadCsv, downloadJson } from '../exports.js';
 import { pictureIfAny } from './widgets.js';
 
@@ -32,9 +33,9 @@ function exportMenu(ui, app) {
   if (prediction)
     downloadCsv('prediction.csv', ['class', 'probability'], app.prediction.map((r) => [r.label, r.probability]));
   if (ImGui.MenuItem('Ablation table (CSV)', '', false, !!app.analysis.result)) {
-    const labels = app.model.labels;
-    downloadCsv('ablation.csv', ['set', 'kept', 'kept_parameters', 'overall', ...labels],
-      app.analysis.result.rows.map((r) => [r.name, r.kept, r.keptParameters, r.overall, ...Array.from(r.perClass)]));
+    const labels = app.model.labels, categories = app.sampleCategories();
+    downloadCsv('ablation.csv', ['set', 'kept', 'kept_parameters', 'overall', ...categories.map((c) => labels[c])],
+      app.analysis.result.rows.map((r) => [r.name, r.kept, r.keptParameters, r.overall, ...categories.map((c) => r.perClass[c])]));
   }
   const c = app.clusters;
   if (ImGui.MenuItem('Cluster results (JSON)', '', false, !!c.categories)) {
@@ -46,10 +47,17 @@ function exportMenu(ui, app) {
 
 function menuBar(ui, app) {
   if (!ImGui.BeginMainMenuBar()) return 0;
-  if (ImGui.BeginMenu('Model')) {
+  const modelMenu = ImGui.BeginMenu('Model');
+  rememberItem(ui, 'menu:Model');
+  if (modelMenu) {
     for (const m of app.models)
       if (ImGui.MenuItem(`${m.name}${m.dir.startsWith('build/') ? ' (development stand-in)' : ''}`, '', app.model?.id === m.id))
         ui.switchModel(m.id);
+    if (app.model?.entry.imported) ImGui.MenuItem(`${app.model.info.name} (imported from ${app.model.entry.file})`, '', true, false);
+    ImGui.Separator();
+    const importItem = ImGui.MenuItem('Import ONNX model...');
+    rememberItem(ui, 'menu:Model/Import ONNX model...');
+    if (importItem) { app.panels.import = true; app.changed(); }
     ImGui.EndMenu();
   }
   if (ImGui.BeginMenu('Panels')) {
@@ -122,6 +130,7 @@ function desktop(ui, app, top) {
   window(ui, app, 'neuron', 'Neuron', left + mid, top, right, H, drawNeuronPanel);
   window(ui, app, 'clusters', 'Clusters', W * 0.12, top + 20, W * 0.6, H - 40, drawClustersPanel);
   window(ui, app, 'analysis', 'Analysis', W * 0.2, top + 40, W * 0.6, H - 80, drawAnalysisPanel);
+  window(ui, app, 'import', 'Import a model', W * 0.3, top + 30, Math.min(560, W * 0.5), Math.min(620, H - 60), drawImportPanel);
 }
 
 function kiosk(ui, app, top) {

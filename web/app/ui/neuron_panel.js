@@ -45,8 +45,9 @@ function drawCategories(ui, app, d) {
     help('Computes, over the sample images, how much each neuron of this layer contributes to each category.');
     return;
   }
-  const labels = app.model.labels;
   if (!d.categoryContribution) { ImGui.TextDisabled('Loading its statistics...'); return; }
+  // Per-category values count over the categories the sample images show (d.categories: their classes).
+  const labels = Array.from(d.categories, (c) => app.model.labels[c]);
   ImGui.Text(`Serves mostly: ${labels[d.dominantCategory] ?? '-'}   (margin ${fixed(d.margin, 2)})`);
   help('Its mean contribution to each category over the sample images of that category (gamma); the category with the ' +
        'largest is the one it serves; the margin is (first - second) / sum of magnitudes.');
@@ -68,7 +69,7 @@ function drawCategories(ui, app, d) {
       if (i % 8 !== 0) ImGui.SameLine();
       const pos = ImGui.GetCursorScreenPos();
       sampleTile(ui, app, t.index, size);
-      if (ImGui.IsItemHovered()) ImGui.SetTooltip(`sample ${t.index} (${labels[t.label]}): response ${fixed(t.response, 2)}`);
+      if (ImGui.IsItemHovered()) ImGui.SetTooltip(`sample ${t.index} (${app.model.labels[t.label]}): response ${fixed(t.response, 2)}`);
       if (ImGui.IsItemClicked(0)) app.useSample(t.index);
       const [y0, x0, y1, x1] = t.box;
       ImGui.GetWindowDrawList().AddRect(new ImVec2(pos.x + x0 * size / w, pos.y + y0 * size / h),
