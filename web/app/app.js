@@ -105,6 +105,7 @@ export class App {
     if (this.importing) { this.say(`Import: "${this.importing.name}" is still being converted.`, 'error'); return false; }
     this.importing = { name };
     this.importError = null;
+    const start = performance.now();
     this.changed();
     try {
       if (bytes.length > MAX_ONNX_BYTES)
@@ -117,7 +118,8 @@ export class App {
                                              { transfer: [copy.buffer, configBytes.buffer] });
       const id = `onnx:${info.name}`;
       this.adoptModel({ id, name: info.name, description: info.description, dir: '', imported: true, file: name }, info);
-      this.timings.lastImport = info.import.milliseconds;
+      this.timings.lastImport = info.import.milliseconds;           // in the worker: staging and conversion
+      this.timings.lastImportTotal = performance.now() - start;     // from the page's bytes to the model in use
       const r = info.import;
       this.say(`Imported ${name} (${r.producer || 'unknown exporter'}, opset ${r.opset}) in ${(r.milliseconds / 1000).toFixed(1)} s: ` +
                `input ${info.width} x ${info.height} x ${info.channels}, ${info.labels.length} classes, ` +
@@ -243,7 +245,7 @@ export class App {
       const pixels = new Uint8Array(images.length * per);
       const labelBytes = labels.length > 256 ? new Uint16Array(images.length) : new Uint8Array(images.length);
       order.forEach((i, k) => { pixels.set(images[i], k * per); labelBytes[k] = classes[i]; });
-      await this.engine.request('loadSampleBytes', { pixels, labels: new Uint8Array(labelBytes.buffer) });
+      await this.engine.request('loadSampleBytes', { pixels, labels: new Uint8Array(labelBytes.buffer), count: images.length });
       this.model.samples = { count: images.length, pixels, labels: labelBytes, custom: true };
       this.statistics.clear();
       this.clusters.categories = this.clusters.groups = this.clusters.neurons = this.clusters.tiles = null;

@@ -157,10 +157,11 @@ const handlers = {
   },
 
   // Replaces the sample images (a folder of labelled images the person dropped in).
-  async loadSampleBytes({ pixels, labels }) {
+  // labels: one byte per image, or two (16-bit little-endian) for models with more than 256 classes.
+  async loadSampleBytes({ pixels, labels, count = labels.length }) {
     stage(3, pixels);
     stage(4, labels);
-    return engine.loadSamples(labels.length);
+    return engine.loadSamples(count);
   },
 
   async setInputPixels({ pixels }) {
