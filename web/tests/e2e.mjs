@@ -402,7 +402,7 @@ async function main() {
       return window.neuronlens.usePixels(pixels);
     }, url);
 
-    await test('import: a small grey CNN with its sidecar JSON through the real file picker; logits match PyTorch', async () => {
+    await test('import: a small grey CNN with its sidecar JSON through the real file picker and by drop; logits match PyTorch', async () => {
       const m = models.small_cnn;
       if (!page.url().startsWith(origin)) { await page.goto(`${origin}/`); await appReady(page); }  // run alone (--only import)
       await page.setInputFiles('#model-file', [path.join(onnxDir, m.onnx), path.join(onnxDir, m.sidecar)]);
@@ -418,6 +418,17 @@ async function main() {
       assert(figures.onnxSmallCnnRelativeError <= 1e-4, `logits differ from PyTorch's by ${figures.onnxSmallCnnRelativeError}`);
       s = await state(page);
       assert(s.prediction.length === 10 && s.prediction[0].label.length === 1, `prediction ${JSON.stringify(s.prediction[0])}`);
+      // Dropped on the page with its sidecar (renamed, to tell the two imports apart): imported at once.
+      await page.evaluate(async ([onnxUrl, configUrl]) => {
+        const onnx = new File([await (await fetch(onnxUrl)).arrayBuffer()], 'dropped.onnx');
+        const config = JSON.parse(await (await fetch(configUrl)).text());
+        const json = new File([JSON.stringify({ ...config, name: 'small-cnn-dropped' })], 'dropped.json', { type: 'application/json' });
+        const data = new DataTransfer();
+        data.items.add(onnx);
+        data.items.add(json);
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      }, [relOnnx(m.onnx), relOnnx(m.sidecar)]);
+      await waitFor(page, async () => (await window.neuronlens.state()).model === 'small-cnn-dropped', { timeout: 30000, what: 'the dropped model' });
     });
 
     let resnetLogits = null;
