@@ -81,6 +81,13 @@ export function installAutomation(ui, app) {
     },
     // The current input's class scores (the model's output before softmax), as an array.
     async logits() { return Array.from((await app.engine.call('predict')).logits); },
+    // Shows the focus map of a method ('gradcam', 'saliency', 'occlusion') for a class (-1: the predicted one).
+    async focus(method, target = -1) {
+      Object.assign(app.focus, { method, target, map: null });
+      await app.loadFocus();
+      await settled();
+      return (await window.neuronlens.state()).focus;
+    },
     // Milliseconds per forward pass of the current model on the current input (the
     // engine's setInputPixels with the same pixels: preprocessing, forward, softmax).
     async benchmarkForward(repeats = 5) {

@@ -397,6 +397,8 @@ async function main() {
       const config = configUrl ? await (await fetch(configUrl)).text() : null;
       try { await window.neuronlens.importModel(bytes, config, fileName); return { ok: true }; } catch (e) { return { ok: false, message: e.message }; }
     }, [onnx, config, name]);
+    // The import tests run on the page as the tests before left it, or on a fresh one when run alone (--only import).
+    const openApp = async () => { if (!page.url().startsWith(origin)) { await page.goto(`${origin}/`); await appReady(page); } };
     const usePixelsFrom = (p, url) => p.evaluate(async (u) => {
       const pixels = new Uint8Array(await (await fetch(u)).arrayBuffer());
       return window.neuronlens.usePixels(pixels);
@@ -404,7 +406,7 @@ async function main() {
 
     await test('import: a small grey CNN with its sidecar JSON through the real file picker and by drop; logits match PyTorch', async () => {
       const m = models.small_cnn;
-      if (!page.url().startsWith(origin)) { await page.goto(`${origin}/`); await appReady(page); }  // run alone (--only import)
+      await openApp();
       await page.setInputFiles('#model-file', [path.join(onnxDir, m.onnx), path.join(onnxDir, m.sidecar)]);
       await waitFor(page, async () => (await window.neuronlens.state()).model === 'small-cnn', { timeout: 60000, what: 'the import' });
       await page.evaluate(() => window.neuronlens.idle());
@@ -433,6 +435,7 @@ async function main() {
 
     let resnetLogits = null;
     await test('import: ResNet-18 (224 x 224 x 3, imagenet preset) in the page; logits match PyTorch; every panel works', async () => {
+      await openApp();
       const m = models.resnet18;
       const t0 = Date.now();
       const imported = await importInPage(page, relOnnx(m.onnx), relOnnx(m.sidecar), 'resnet18.onnx');
@@ -476,6 +479,11 @@ async function main() {
       await page.evaluate(() => window.neuronlens.idle());
       s = await state(page);
       assert(s.focus && s.focus.width > 0, `focus ${JSON.stringify(s.focus)}`);
+      // Occlusion: one forward pass per patch; on 224 x 224 the patches tile a 7 x 7 grid.
+      const to = Date.now();
+      const occlusion = await page.evaluate(() => window.neuronlens.focus('occlusion'));
+      figures.onnxResnet18OcclusionMs = Date.now() - to;
+      assert(occlusion && occlusion.method === 'occlusion' && occlusion.width > 0, `occlusion ${JSON.stringify(occlusion)}`);
       assert((await page.evaluate(() => window.neuronlens.layout())).grid, 'no activation grid on screen');
       await page.waitForTimeout(300);
       await screenshot(page, '12-onnx-resnet18');
@@ -503,6 +511,7 @@ async function main() {
     });
 
     await test('import: corrupt, non-ONNX, unsupported and too large models give a clear error and the model stays', async () => {
+      await openApp();
       const before = await state(page);
       assert(before.model === 'resnet18-random', `model ${before.model}`);
       const resnet = fs.readFileSync(path.join(onnxDir, models.resnet18.onnx));
