@@ -210,7 +210,7 @@ def main():
                       "neuronlens_accuracy": engine["accuracy"], "pytorch_accuracy": torch_accuracy,
                       "difference_pp": round(difference_pp, 4)}))
     if engine.get("images", len(labels)) != len(labels):
-        sys.exit(f"neuronlens evaluated {engine.get("images")} images, PyTorch {len(labels)}")
+        sys.exit(f"neuronlens evaluated {engine.get('images')} images, PyTorch {len(labels)}")
     if difference_pp > 0.1:
         print(f"the accuracies differ by {difference_pp:.3f} percentage points (at most 0.1 allowed)")
         return 1
