@@ -5,6 +5,7 @@
 // and ablation.json (keep-all reproduces the accuracy computed in-process),
 // every subcommand's outputs, and clear errors for a missing model, a
 // missing dataset and a bad option. Native only: wasm has no CLI.
+#include <cmath>
 #include <catch2/catch.hpp>
 
 #ifdef NL_CLI_PATH
@@ -123,6 +124,37 @@ struct Fixture {
 };
 
 }  // namespace
+
+TEST_CASE("cluster-categories: (B) uses activation by default, or the score it is given", "[cli]") {
+  Fixture f;
+  auto similarity_of = [&](const std::string& extra, const std::string& out) {
+    const RunResult r = run_cli(f.dir, "cluster-categories --model '" + f.model + "' --data '" + f.data + "' --out '" +
+                                           f.dir.file(out) + "' --quiet" + extra);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return read_json(f.dir.file(out + "/categories.json"));
+  };
+  const nlohmann::json by_default = similarity_of("", "default");
+  CHECK(by_default["score"] == "contribution");
+  CHECK(by_default["similarity_score"] == "activation");
+  // Asked for the same score as (A), (B) is the cosine of the columns of "scores" (K x C).
+  const nlohmann::json same = similarity_of(" --similarity-score contribution", "same");
+  CHECK(same["similarity_score"] == "contribution");
+  const auto scores = same["scores"].get<std::vector<std::vector<double>>>();
+  const auto sim = same["similarity"].get<std::vector<std::vector<double>>>();
+  for (size_t a = 0; a < 3; ++a)
+    for (size_t b = 0; b < 3; ++b) {
+      double dot = 0, na = 0, nb = 0;
+      for (const auto& row : scores) {
+        dot += row[a] * row[b];
+        na += row[a] * row[a];
+        nb += row[b] * row[b];
+      }
+      CHECK(sim[a][b] == Approx(dot / std::sqrt(na * nb)).margin(1e-6));
+    }
+  // The groups (A) do not depend on the score of (B).
+  CHECK(same["groups"] == by_default["groups"]);
+}
 
 TEST_CASE("cluster-categories writes categories.json in its fixed form", "[cli]") {
   Fixture f;

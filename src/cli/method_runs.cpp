@@ -106,7 +106,7 @@ Result<CategoryAnalysis> analyse_categories(Tensor scores, SimilarityKind simila
 }
 
 nlohmann::json categories_json(const MethodContext& ctx, int node, const CategoryAnalysis& a, ScoreKind kind,
-                               SimilarityKind similarity, Linkage linkage, const std::string& data_name, int64_t images) {
+                               ScoreKind similarity_score, SimilarityKind similarity, Linkage linkage, const std::string& data_name, int64_t images) {
   using json = nlohmann::json;
   const int64_t c = a.clustering.classes;
   const auto& labels = ctx.model.labels;
@@ -128,6 +128,7 @@ nlohmann::json categories_json(const MethodContext& ctx, int node, const Categor
   j["model"] = ctx.model.name;
   j["layer"] = layer_json(ctx.model.graph, node);
   j["score"] = score_kind_name(kind);
+  j["similarity_score"] = score_kind_name(similarity_score);
   j["similarity_kind"] = similarity == SimilarityKind::kCosine ? "cosine" : "pearson";
   j["linkage"] = linkage_name(linkage);
   j["distance"] = "1 - similarity";

@@ -46,8 +46,9 @@ Result<SimilarityKind> parse_similarity(const std::string& text);
 Result<Linkage> parse_linkage(const std::string& text);
 
 // categories.json: labels, similarity, order, merges (the fixed form), plus the groups.
+// kind: the score of (A) (groups, domination); similarity_score: of (B).
 nlohmann::json categories_json(const MethodContext& ctx, int node, const CategoryAnalysis& a, ScoreKind kind,
-                               SimilarityKind similarity, Linkage linkage, const std::string& data_name, int64_t images);
+                               ScoreKind similarity_score, SimilarityKind similarity, Linkage linkage, const std::string& data_name, int64_t images);
 
 // Figures of an analysis: the similarity heatmap reordered by the dendrogram
 // (viridis), the category x neuron heatmap (rows: categories in dendrogram

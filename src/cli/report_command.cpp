@@ -352,20 +352,33 @@ int run_report_command(std::span<const std::string> raw) {
     html.table({"category", "group size", "neurons in priority order (first 8)"}, rows,
                "(A) Category groups: each neuron joins its dominant category by contribution");
   }
-  // 6. similarity
+  // 6. similarity: (B) by activation (the default, as in cluster-categories), then by contribution
   html.heading(2, "6. Category similarity and dendrogram", "categories");
-  std::string order_text;
-  for (int64_t leaf : ca.clustering.order) order_text += (order_text.empty() ? "" : " | ") + labels[static_cast<size_t>(leaf)];
-  html.paragraph("(B) Each category is the vector of its neurons' contributions at " + escape_html(g.node(layer).name) +
-                 "; cosine similarity, average linkage on 1 - similarity. Leaf order: <b>" + escape_html(order_text) + "</b>.");
-  html.begin_row();
-  html.begin_figure();
-  html.raw(labelled_heatmap_svg(ca.clustering.similarity, ca.clustering.classes, ca.clustering.order, labels, -1, 1));
-  html.end_figure("similarity, rows and columns in dendrogram order");
-  html.begin_figure();
-  html.raw(cfig.dendrogram_svg);
-  html.end_figure("dendrogram (merge height = 1 - similarity)");
-  html.end_row();
+  auto leaf_order = [&](const CategoryClustering& cl) {
+    std::string text;
+    for (int64_t leaf : cl.order) text += (text.empty() ? "" : " | ") + labels[static_cast<size_t>(leaf)];
+    return text;
+  };
+  const CategoryClustering& act_clustering = act_cats.value().clustering;
+  const std::string order_text = leaf_order(act_clustering);
+  const struct {
+    const CategoryClustering& clustering;
+    const CategoryFigures& figures;
+    const char* what;
+  } similarity_views[] = {{act_clustering, act_fig, "activations Act"}, {ca.clustering, cfig, "contributions gamma"}};
+  for (const auto& view : similarity_views) {
+    html.paragraph("(B) Each category is the vector of its neurons' " + std::string(view.what) + " at " +
+                   escape_html(g.node(layer).name) + "; cosine similarity, average linkage on 1 - similarity. Leaf order: <b>" +
+                   escape_html(leaf_order(view.clustering)) + "</b>.");
+    html.begin_row();
+    html.begin_figure();
+    html.raw(labelled_heatmap_svg(view.clustering.similarity, view.clustering.classes, view.clustering.order, labels, -1, 1));
+    html.end_figure(std::string("similarity by ") + view.what + ", rows and columns in dendrogram order");
+    html.begin_figure();
+    html.raw(view.figures.dendrogram_svg);
+    html.end_figure("dendrogram (merge height = 1 - similarity)");
+    html.end_row();
+  }
   // 7. focus
   html.heading(2, "7. Focus of correct and wrong predictions", "focus");
   html.paragraph("For each image: the picture, Grad-CAM at " + escape_html(g.node(layer).name) +
@@ -452,7 +465,10 @@ int run_report_command(std::span<const std::string> raw) {
   summary["images"] = set.size();
   summary["accuracy"] = accuracy;
   summary["category_order"] = nlohmann::json::array();
-  for (int64_t leaf : ca.clustering.order) summary["category_order"].push_back(labels[static_cast<size_t>(leaf)]);
+  for (int64_t leaf : act_clustering.order) summary["category_order"].push_back(labels[static_cast<size_t>(leaf)]);
+  summary["category_order_by_contribution"] = nlohmann::json::array();
+  for (int64_t leaf : ca.clustering.order)
+    summary["category_order_by_contribution"].push_back(labels[static_cast<size_t>(leaf)]);
   for (size_t c = 0; c < nc.members.size(); ++c) {
     nlohmann::json names = nlohmann::json::array();
     for (int l : nc.labels[c]) names.push_back(labels[static_cast<size_t>(l)]);
@@ -466,9 +482,12 @@ int run_report_command(std::span<const std::string> raw) {
   summary["seconds"] = seconds;
   st = dir.write_text("report.html", html.finish());
   if (st.ok()) st = dir.write_json("report.json", summary);
-  if (st.ok())
-    st = dir.write_json("categories.json", categories_json(m, layer, ca, ScoreKind::kContribution, SimilarityKind::kCosine,
-                                                           Linkage::kAverage, data_name, set.size()));
+  if (st.ok()) {  // as cluster-categories writes it by default: (A) by contribution, (B) by activation
+    CategoryAnalysis written = ca;
+    written.clustering = act_clustering;
+    st = dir.write_json("categories.json", categories_json(m, layer, written, ScoreKind::kContribution, ScoreKind::kActivation,
+                                                           SimilarityKind::kCosine, Linkage::kAverage, data_name, set.size()));
+  }
   if (st.ok()) st = dir.write_json("ablation.json", ablation_json(m, layer, ab, plan, data_name, set.size()));
   if (!st.ok()) return command_failure(kName, st.message());
   if (!quiet) std::fprintf(stderr, "accuracy %s on %lld images; category order: %s\n", percent(accuracy).c_str(),

