@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <span>
 #include <vector>
+#include "tensor/limits.h"
 
 namespace nl::web {
 
 enum class StagingSlot : int { kModelJson = 0, kModelWeights = 1, kPixels = 2, kSampleImages = 3, kSampleLabels = 4 };
 inline constexpr int kStagingSlots = 5;
 // Largest staged file: the model format's weight-file limit.
-inline constexpr uint64_t kMaxStagedBytes = uint64_t{1} << 30;
+inline constexpr uint64_t kMaxStagedBytes = limits::kMaxWeightsFileBytes;
 
 std::span<const uint8_t> staged_bytes(StagingSlot slot);
 void release_staged(StagingSlot slot);
