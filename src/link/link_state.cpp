@@ -246,7 +246,8 @@ Result<json> read_state(const json& doc, bool version_required) {
   });
   top.finish();
   if (!status.ok()) return status;
-  for (auto it = top.result().begin(); it != top.result().end(); ++it) out[it.key()] = it.value();
+  const json fields = top.result();  // a copy: iterate one container, not two temporaries
+  for (auto it = fields.begin(); it != fields.end(); ++it) out[it.key()] = it.value();
   return out;
 }
 
