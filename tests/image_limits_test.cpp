@@ -47,10 +47,10 @@ TEST_CASE("image limits: a header over the pixel limit is refused before decodin
   auto r = nl::decode_image(bmp_header(50000, 50000), "big.bmp");
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("over the limit of " + std::to_string(nl::limits::kMaxImagePixels)));
-  // The same header within the limit gets as far as the (missing) pixel data.
+  // The same header within the limit passes the check (stb_image then reads
+  // what pixel data there is).
   auto small = nl::decode_image(bmp_header(3, 2), "small.bmp");
-  REQUIRE_FALSE(small.ok());
-  CHECK_THAT(small.status().message(), !Catch::Contains("limit"));
+  CHECK((small.ok() || small.status().message().find("limit") == std::string::npos));
 }
 
 TEST_CASE("image limits: shrink factors and block averages", "[image][limits]") {
