@@ -4,6 +4,7 @@
 // strings are thread-local in this version, so concurrent decodes are safe).
 #include "image/decode.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -77,11 +78,36 @@ Status check_jpeg_huffman_tables(std::span<const uint8_t> b, const std::string& 
   return Status::Ok();
 }
 
+// stb_image 2.27 reads the numbers of a binary PNM header (P5, P6) into an
+// int without a bound: "P6 9999999999 ..." overflows it (undefined behaviour;
+// found by tools/fuzz image). No image within kMaxImagePixels needs more than
+// 8 digits, so longer numbers are refused first. The header is walked as
+// stb_image walks it: whitespace, and comments from '#' to the end of the line.
+Status check_pnm_header(std::span<const uint8_t> b, const std::string& source) {
+  if (b.size() < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return Status::Ok();
+  size_t i = 2;
+  for (int number = 0; number < 3; ++number) {
+    while (i < b.size() && (std::isspace(b[i]) || b[i] == '#')) {
+      if (b[i] == '#')
+        while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;
+      else
+        ++i;
+    }
+    size_t digits = 0;
+    while (i < b.size() && b[i] >= '0' && b[i] <= '9') ++i, ++digits;
+    if (digits > 8)
+      return Status::Error(source + ": not a readable image (a PNM header number has " + std::to_string(digits) +
+                           " digits; sizes within the pixel limit have at most 8)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ImageInfo> read_image_info(std::span<const uint8_t> bytes, const std::string& source) {
   NL_RETURN_IF_ERROR(check_size(bytes, source));
   NL_RETURN_IF_ERROR(check_jpeg_huffman_tables(bytes, source));
+  NL_RETURN_IF_ERROR(check_pnm_header(bytes, source));
   int w = 0, h = 0, c = 0;
   if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c))
     return Status::Error(source + ": not a readable image (" + reason() + ")");
