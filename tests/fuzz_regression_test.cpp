@@ -64,3 +64,17 @@ TEST_CASE("fuzz regression, image: a PNM header number of 10 digits is refused, 
   auto ok_header = nl::read_image_info(std::vector<uint8_t>(commented.begin(), commented.end()), "c.pgm");
   CHECK((ok_header.ok() || ok_header.status().message().find("digits") == std::string::npos));
 }
+
+TEST_CASE("fuzz regression, image: a 16-bit PNM is refused before stb_image converts it", "[fuzz][image]") {
+  // crash-0dd7a134322842fb: "P6 999 <form feeds> 99 499": maxval 499 takes
+  // stb_image 2.27's 16-bit path, which reads past its buffer in
+  // stbi__convert_16_to_8 (AddressSanitizer: heap-buffer-overflow).
+  const std::vector<uint8_t> ppm = {0x50, 0x36, 0x20, 0x39, 0x39, 0x39, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x39, 0x39, 0x20, 0x34, 0x39, 0x39, 0x09, 0x00, 0xff, 0x1f, 0x0f, 0x1f, 0x32, 0x1f, 0xff, 0x05, 0x1f, 0x39};
+  auto decoded = nl::decode_image(ppm, "crash.ppm", 4);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK_THAT(decoded.status().message(), Catch::Contains("16-bit PNM"));
+  const std::string grey8 = "P5 2 1 255\n\x10\x20";
+  auto ok = nl::decode_image(std::vector<uint8_t>(grey8.begin(), grey8.end()), "ok.pgm", 1);
+  REQUIRE(ok.ok());
+  CHECK(ok.value().pixels == std::vector<uint8_t>{0x10, 0x20});
+}
