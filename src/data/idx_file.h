@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "data/image_dataset.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -25,7 +26,7 @@ struct IdxU8Array {
 
 inline constexpr int kIdxMaxRank = 4;
 // Largest IDX file read (after decompression): Fashion-MNIST's biggest is 47 MB.
-inline constexpr uint64_t kIdxMaxFileBytes = uint64_t{512} << 20;
+inline constexpr uint64_t kIdxMaxFileBytes = limits::kMaxIdxFileBytes;
 
 // Parses an unsigned-byte IDX array; `source` names the file in errors.
 Result<IdxU8Array> parse_idx_u8(std::span<const uint8_t> bytes, const std::string& source);

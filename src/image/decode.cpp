@@ -4,6 +4,7 @@
 // strings are thread-local in this version, so concurrent decodes are safe).
 #include "image/decode.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -43,10 +44,75 @@ Status check_size(std::span<const uint8_t> bytes, const std::string& source) {
   return Status::Ok();
 }
 
+// stb_image 2.27 (Debian 12's) trusts the code counts of a JPEG Huffman table
+// (DHT): a table claiming more than 256 codes writes past its arrays (found
+// by tools/fuzz image; later stb_image versions check it). The segments are
+// walked here as stb_image reads them, and such a table is refused first.
+Status check_jpeg_huffman_tables(std::span<const uint8_t> b, const std::string& source) {
+  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return Status::Ok();  // not a JPEG
+  auto byte_at = [&](size_t i) -> uint32_t { return i < b.size() ? b[i] : 0; };  // stb reads 0 past the end
+  size_t i = 2;
+  while (i + 1 < b.size()) {
+    const uint32_t marker = b[i + 1];
+    if (b[i] != 0xFF || marker == 0xFF) { ++i; continue; }  // entropy-coded data, fill bytes
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += 2; continue; }  // no length
+    if (marker == 0xD9) break;  // end of image
+    const size_t length = byte_at(i + 2) << 8 | byte_at(i + 3);
+    if (marker == 0xC4) {
+      int64_t left = static_cast<int64_t>(length) - 2;
+      size_t at = i + 4;
+      while (left > 0) {
+        uint32_t codes = 0;
+        for (size_t k = 0; k < 16; ++k) codes += byte_at(at + 1 + k);
+        if (codes > 256)
+          return Status::Error(source + ": not a readable image (a JPEG Huffman table declares " + std::to_string(codes) +
+                               " codes; at most 256 exist)");
+        at += 17 + codes;
+        left -= 17 + static_cast<int64_t>(codes);
+      }
+      if (left != 0) return Status::Ok();  // stb_image refuses the segment itself
+    }
+    if (length < 2) return Status::Ok();  // stb_image refuses it
+    i += 2 + length;
+  }
+  return Status::Ok();
+}
+
+// stb_image 2.27 reads the numbers of a binary PNM header (P5, P6) into an
+// int without a bound: "P6 9999999999 ..." overflows it (undefined behaviour;
+// found by tools/fuzz image), and its 16-bit PNM path writes past a buffer. No image within kMaxImagePixels needs more than
+// 8 digits, so longer numbers are refused first. The header is walked as
+// stb_image walks it: whitespace, and comments from '#' to the end of the line.
+Status check_pnm_header(std::span<const uint8_t> b, const std::string& source) {
+  if (b.size() < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return Status::Ok();
+  size_t i = 2;
+  for (int number = 0; number < 3; ++number) {
+    while (i < b.size() && (std::isspace(b[i]) || b[i] == '#')) {
+      if (b[i] == '#')
+        while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;
+      else
+        ++i;
+    }
+    size_t digits = 0;
+    uint32_t value = 0;
+    while (i < b.size() && b[i] >= '0' && b[i] <= '9') value = value * 10 + (b[i++] - '0'), ++digits;
+    if (digits > 8)
+      return Status::Error(source + ": not a readable image (a PNM header number has " + std::to_string(digits) +
+                           " digits; sizes within the pixel limit have at most 8)");
+    // Its 16-bit path (maxval > 255) overflows the buffer it converts to 8 bits
+    // (AddressSanitizer: heap-buffer-overflow in stbi__convert_16_to_8).
+    if (number == 2 && value > 255)
+      return Status::Error(source + ": 16-bit PNM images (maxval " + std::to_string(value) + ") are not supported");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ImageInfo> read_image_info(std::span<const uint8_t> bytes, const std::string& source) {
   NL_RETURN_IF_ERROR(check_size(bytes, source));
+  NL_RETURN_IF_ERROR(check_jpeg_huffman_tables(bytes, source));
+  NL_RETURN_IF_ERROR(check_pnm_header(bytes, source));
   int w = 0, h = 0, c = 0;
   if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c))
     return Status::Error(source + ": not a readable image (" + reason() + ")");

@@ -11,11 +11,12 @@
 
 #include "image/image.h"
 #include "tensor/status.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
-// Largest image decoded, in pixels: 8192 x 8192 (256 MB as RGBA bytes).
-inline constexpr int64_t kMaxDecodedPixels = int64_t{8192} * 8192;
+// Largest image decoded, in pixels (tensor/limits.h).
+inline constexpr int64_t kMaxDecodedPixels = limits::kMaxImagePixels;
 
 struct ImageInfo {
   int64_t width = 0, height = 0;

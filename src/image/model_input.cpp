@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "image/shrink.h"
+
 namespace nl {
 namespace {
 
@@ -66,8 +68,15 @@ Result<std::vector<uint8_t>> rgba_to_model_pixels(std::span<const uint8_t> rgba,
   if (static_cast<int64_t>(rgba.size()) != width * height * 4)
     return Status::Error("image: " + std::to_string(rgba.size()) + " bytes given for " + std::to_string(width) + " x " +
                          std::to_string(height) + " RGBA pixels (" + std::to_string(width * height * 4) + " expected)");
-  if (o.height < 1 || o.width < 1 || (o.channels != 1 && o.channels != 3))
-    return Status::Error("image: the model input must be H x W x 1 or 3");
+  if (o.height < 1 || o.width < 1 || o.height > limits::kMaxModelInputSide || o.width > limits::kMaxModelInputSide ||
+      (o.channels != 1 && o.channels != 3))
+    return Status::Error("image: the model input must be H x W x 1 or 3 with sides 1.." +
+                         std::to_string(limits::kMaxModelInputSide));
+  // Very large pictures are shrunk first, so the float planes below stay small.
+  if (width * height > limits::kMaxPreprocessPixels) {
+    const Image small = shrink_picture(rgba, width, height, 4, limits::kMaxPreprocessPixels);
+    return rgba_to_model_pixels(small.pixels, small.width, small.height, o);
+  }
 
   // Composite over black: transparent parts of a drawing are background.
   std::vector<float> rgb(static_cast<size_t>(width * height * 3));

@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "tensor/status.h"
+#include "tensor/limits.h"
 #include "tensor/tensor.h"
 
 namespace nl {
 
-// Largest picture accepted, in pixels (a 8192 x 8192 photo); larger ones are
+// Largest picture accepted, in pixels (tensor/limits.h); larger ones are
 // refused before anything is allocated (the page downscales bigger ones first).
-inline constexpr int64_t kMaxPicturePixels = int64_t{8192} * 8192;
+inline constexpr int64_t kMaxPicturePixels = limits::kMaxImagePixels;
 
 struct ModelPixelsOptions {
   int64_t height = 28, width = 28;  // the model's input size

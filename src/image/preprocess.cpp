@@ -6,6 +6,8 @@
 #include <string>
 
 #include "image/resize.h"
+#include "image/shrink.h"
+#include "tensor/limits.h"
 
 namespace nl {
 namespace {
@@ -25,6 +27,14 @@ Result<Image> fit_image_to_model(const Image& image, int64_t height, int64_t wid
   if (height < 1 || width < 1 || height > kModelMaxInputSide || width > kModelMaxInputSide || (channels != 1 && channels != 3))
     return Status::Error("preprocess: the model input must be H x W x 1 or 3 with sides 1.." +
                          std::to_string(kModelMaxInputSide));
+  if (image.width > limits::kMaxImagePixels / image.height)
+    return Status::Error("preprocess: " + std::to_string(image.width) + " x " + std::to_string(image.height) +
+                         " pixels is over the limit (kMaxImagePixels) of " + std::to_string(limits::kMaxImagePixels));
+  // Very large pictures are shrunk first, so the float planes below stay small.
+  if (image.width * image.height > limits::kMaxPreprocessPixels)
+    return fit_image_to_model(shrink_picture(image.pixels, image.width, image.height, image.channels,
+                                             limits::kMaxPreprocessPixels),
+                              height, width, channels);
   // 1. RGB floats composited over black.
   const int64_t n = image.width * image.height;
   std::vector<float> rgb(static_cast<size_t>(n * 3));

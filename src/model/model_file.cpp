@@ -13,6 +13,7 @@
 #include "model/safetensors.h"
 #include "model/strict_json.h"
 #include "tensor/file_bytes.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -21,10 +22,10 @@ namespace {
 using json = nlohmann::ordered_json;
 using ordered_json = nlohmann::ordered_json;
 
-constexpr int kMaxJsonDepth = 64;
+constexpr int kMaxJsonDepth = limits::kMaxJsonDepth;
 constexpr size_t kMaxLabels = 100000;
 constexpr size_t kMaxNodeInputs = 64;
-constexpr size_t kMaxNameBytes = 256;
+constexpr size_t kMaxNameBytes = limits::kMaxNodeNameBytes;
 
 const char* colour_name(Preprocessing::Colour c) { return c == Preprocessing::Colour::kGrey ? "grey" : "rgb"; }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nn/graph.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -22,9 +23,10 @@ inline constexpr const char* kModelFormatName = "neuronlens-model";
 inline constexpr int kModelFormatVersion = 1;
 inline constexpr const char* kModelJsonFile = "model.json";
 inline constexpr const char* kModelWeightsFile = "weights.safetensors";
-inline constexpr uint64_t kModelJsonMaxBytes = uint64_t{4} << 20;
-inline constexpr int kModelMaxNodes = 10000;
-inline constexpr int64_t kModelMaxInputSide = 8192;
+// Limits: tensor/limits.h says why each value.
+inline constexpr uint64_t kModelJsonMaxBytes = limits::kMaxModelJsonBytes;
+inline constexpr int kModelMaxNodes = limits::kMaxGraphNodes;
+inline constexpr int64_t kModelMaxInputSide = limits::kMaxModelInputSide;
 
 // How an image becomes the input tensor (see docs/MODEL_FORMAT.md):
 //   p in [0, 255] per channel (grey: one channel, from luma when the image is colour)

@@ -26,6 +26,7 @@
 #include "nn/ops/sigmoid.h"
 #include "nn/ops/softmax.h"
 #include "nn/ops/tanh.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -37,7 +38,7 @@ using ordered_json = nlohmann::ordered_json;
 
 // Limits on integer settings before they are narrowed to int; each op's
 // create() then checks its own rules.
-constexpr int64_t kMaxChannels = int64_t{1} << 24;
+constexpr int64_t kMaxChannels = limits::kMaxChannels;
 constexpr int64_t kMaxExtent = int64_t{1} << 16;
 // Float settings (slopes, bounds, factors) are finite and within this.
 constexpr double kMaxFloat = 1e30;

@@ -17,13 +17,15 @@
 #include <vector>
 
 #include "tensor/status.h"
+#include "tensor/limits.h"
 #include "tensor/tensor.h"
 
 namespace nl {
 
-inline constexpr uint64_t kSafetensorsMaxHeaderBytes = uint64_t{16} << 20;
-inline constexpr uint64_t kSafetensorsMaxFileBytes = uint64_t{1} << 30;
-inline constexpr size_t kSafetensorsMaxTensors = 65536;
+// Limits: tensor/limits.h says why each value.
+inline constexpr uint64_t kSafetensorsMaxHeaderBytes = limits::kMaxSafetensorsHeaderBytes;
+inline constexpr uint64_t kSafetensorsMaxFileBytes = limits::kMaxWeightsFileBytes;
+inline constexpr size_t kSafetensorsMaxTensors = limits::kMaxSafetensorsTensors;
 
 struct NamedTensor {
   std::string name;

@@ -11,11 +11,12 @@
 
 #include "tensor/status.h"
 #include "tensor/tensor.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
 inline constexpr uint64_t kNpyMaxBytes = uint64_t{2} << 30;
-inline constexpr int64_t kNpyMaxElements = int64_t{1} << 28;
+inline constexpr int64_t kNpyMaxElements = limits::kMaxTensorElements;
 
 // Parses .npy bytes into a tensor whose shape is the array's. `source` names it in errors.
 Result<Tensor> parse_npy(std::span<const uint8_t> bytes, const std::string& source);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <vector>
+#include "tensor/limits.h"
 
 namespace nl::web {
 
@@ -17,7 +18,7 @@ enum class StagingSlot : int {
 };
 inline constexpr int kStagingSlots = 7;
 // Largest staged file: the model format's weight-file limit.
-inline constexpr uint64_t kMaxStagedBytes = uint64_t{1} << 30;
+inline constexpr uint64_t kMaxStagedBytes = limits::kMaxWeightsFileBytes;
 
 std::span<const uint8_t> staged_bytes(StagingSlot slot);
 void release_staged(StagingSlot slot);

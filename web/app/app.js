@@ -482,12 +482,12 @@ export class App {
   }
 
   async makeLink() {
-    const fragment = await encodeState(this.linkState());
+    const fragment = await encodeState(this.engine, this.linkState());
     return `${location.origin}${location.pathname}${location.search}#${fragment}`;
   }
 
   async applyLink(fragment) {
-    const decoded = await decodeState(fragment);
+    const decoded = await decodeState(this.engine, fragment);
     if (!decoded.ok) { this.say(`Link: ${decoded.message}`, 'error'); return false; }
     const s = decoded.state;
     const modelId = read.string(s.model, 200, null);

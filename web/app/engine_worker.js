@@ -172,7 +172,8 @@ const handlers = {
   // A synchronous engine function by name (predict, activationMaps, neuronDetails, ...).
   async call({ fn, args }) {
     const allowed = ['predict', 'setInputSample', 'activationMaps', 'neuronDetails', 'focusMap', 'clusterCategories',
-                     'categoryGroups', 'clusterNeurons', 'neuronWeightNorms', 'modelInfo', 'engineInfo', 'statisticsStatus'];
+                     'categoryGroups', 'clusterNeurons', 'neuronWeightNorms', 'modelInfo', 'engineInfo', 'statisticsStatus',
+                     'decodeLinkFragment', 'encodeLinkState'];
     if (!allowed.includes(fn)) return { ok: false, message: `unknown engine function ${fn}` };
     const result = engine[fn](...(args || []));
     return fn === 'setInputSample' ? withPrediction(result) : result;

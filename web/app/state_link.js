@@ -1,10 +1,28 @@
 // The share link: the whole view in the URL fragment, "#s=" + base64url of a
 // deflate-compressed JSON object. Drawn or uploaded images travel as model
 // pixels (e.g. 784 bytes for a 28 x 28 grey model), so the link rebuilds the
-// exact input tensor. A fragment comes from strangers: it is length-limited,
-// parsed as data only, and every field is checked and clamped when read.
-export const MAX_FRAGMENT_CHARS = 65536;
-const VERSION = 1;
+// exact input tensor. A fragment comes from strangers: the engine parses it
+// (src/link/link_state.h, fuzzed natively): length limit, known keys only,
+// types and ranges, and gives back the state in a canonical form, or a
+// message saying what is wrong. This file only carries the calls; the
+// readers below check what depends on the model (a neuron below its layer's
+// channel count, pixels of the input's size).
+
+// Resolves to the fragment "s=..." (no '#'); rejects with the engine's reason.
+export async function encodeState(engine, state) {
+  const result = await engine.call('encodeLinkState', JSON.stringify(state));
+  return result.fragment;
+}
+
+// Returns {ok, state} or {ok: false, message}; never throws.
+export async function decodeState(engine, fragment) {
+  try {
+    const result = await engine.call('decodeLinkFragment', String(fragment || ''));
+    return { ok: true, state: JSON.parse(result.state) };
+  } catch (e) {
+    return { ok: false, message: e.message };
+  }
+}
 
 function toBase64Url(bytes) {
   let binary = '';
@@ -18,49 +36,7 @@ function fromBase64Url(text) {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-async function transform(bytes, stream, limit) {
-  const piped = new Blob([bytes]).stream().pipeThrough(stream);
-  const reader = piped.getReader();
-  const chunks = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) { reader.cancel(); throw new Error(`the link's state is larger than ${limit} bytes`); }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
-}
-
-export async function encodeState(state) {
-  const json = new TextEncoder().encode(JSON.stringify({ v: VERSION, ...state }));
-  const packed = await transform(json, new CompressionStream('deflate-raw'), 1 << 20);
-  return `s=${toBase64Url(packed)}`;
-}
-
-// Returns {ok, state} or {ok: false, message}; never throws.
-export async function decodeState(fragment) {
-  try {
-    let text = String(fragment || '');
-    if (text.startsWith('#')) text = text.slice(1);
-    if (!text) return { ok: false, message: 'the link holds no state' };
-    if (text.length > MAX_FRAGMENT_CHARS) return { ok: false, message: `the link is too long (${text.length} characters, the limit is ${MAX_FRAGMENT_CHARS})` };
-    if (!text.startsWith('s=')) return { ok: false, message: 'the link holds no NeuronLens state' };
-    const json = await transform(fromBase64Url(text.slice(2)), new DecompressionStream('deflate-raw'), 1 << 20);
-    const state = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
-    if (!state || typeof state !== 'object' || Array.isArray(state)) return { ok: false, message: 'the link state is not an object' };
-    if (state.v !== VERSION) return { ok: false, message: `the link is of version ${state.v}, this app reads version ${VERSION}` };
-    return { ok: true, state };
-  } catch (e) {
-    return { ok: false, message: `the link could not be read: ${e.message}` };
-  }
-}
-
-// Checked readers for fields of a decoded state.
+// Readers for fields of a decoded state whose valid range depends on the model.
 export const read = {
   int(value, min, max, fallback) {
     return Number.isInteger(value) && value >= min && value <= max ? value : fallback;

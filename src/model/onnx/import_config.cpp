@@ -4,6 +4,7 @@
 #include "model/json_fields.h"
 #include "model/strict_json.h"
 #include "tensor/file_bytes.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -13,7 +14,7 @@ using json = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxConfigBytes = uint64_t{8} << 20;
 constexpr size_t kMaxLabels = 100000;
-constexpr int64_t kMaxSide = 8192;
+constexpr int64_t kMaxSide = limits::kMaxModelInputSide;
 
 Status read_preprocessing(const json& object, const std::string& where, Preprocessing* out) {
   JsonFields f(object, where + ": preprocessing");

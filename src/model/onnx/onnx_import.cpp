@@ -14,6 +14,7 @@
 #include "model/onnx/onnx_proto.h"
 #include "model/strict_json.h"
 #include "tensor/file_bytes.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
@@ -22,7 +23,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 constexpr int64_t kMinOpset = 7, kMaxOpset = 17;
-constexpr int64_t kMaxInputSide = 8192;
+constexpr int64_t kMaxInputSide = limits::kMaxModelInputSide;
 
 // ---- 1. the input -----------------------------------------------------------------------------------
 

@@ -17,10 +17,11 @@
 
 #include "model/model_file.h"
 #include "model/onnx/import_config.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
-inline constexpr uint64_t kOnnxMaxFileBytes = uint64_t{2} << 30;  // protobuf's own limit is 2 GiB
+inline constexpr uint64_t kOnnxMaxFileBytes = limits::kMaxOnnxFileBytes;  // protobuf's own limit is 2 GiB
 
 struct OnnxImportReport {
   int64_t opset = 0, ir_version = 0;

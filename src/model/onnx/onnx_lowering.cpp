@@ -5,12 +5,13 @@
 #include <cmath>
 
 #include "nn/ops/conv2d.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
 namespace {
 
-constexpr size_t kMaxNodeNameBytes = 256;  // the model format's limit
+constexpr size_t kMaxNodeNameBytes = limits::kMaxNodeNameBytes;  // the model format's limit
 constexpr int64_t kMaxAttrInt = int64_t{1} << 40;
 
 }  // namespace

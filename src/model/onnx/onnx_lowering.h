@@ -124,10 +124,11 @@ class ImportContext {
 };
 
 // Limits of an import, checked before anything is allocated.
-inline constexpr int64_t kOnnxMaxParameters = int64_t{1} << 28;          // 1 GiB of float32 weights
-inline constexpr int64_t kOnnxMaxNodeElements = int64_t{1} << 28;        // one activation, batch 1
-inline constexpr int64_t kOnnxMaxActivationElements = int64_t{1} << 29;  // all activations, batch 1
-inline constexpr int kMaxEngineNodes = 10000;                            // the model format's limit
+// Limits of an import (tensor/limits.h says why each value).
+inline constexpr int64_t kOnnxMaxParameters = limits::kMaxModelParameters;          // 1 GiB of float32 weights
+inline constexpr int64_t kOnnxMaxNodeElements = limits::kMaxTensorElements;         // one activation, batch 1
+inline constexpr int64_t kOnnxMaxActivationElements = limits::kMaxActivationElements;  // all activations, batch 1
+inline constexpr int kMaxEngineNodes = limits::kMaxGraphNodes;                      // the model format's limit
 
 // Lowers one node; the ops it knows are listed by onnx_supported_ops().
 Status lower_onnx_node(ImportContext& context, const OnnxNode& node);

@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "tensor/status.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
 // Counts and sizes the reader refuses to exceed (before allocating).
 struct OnnxLimits {
-  static constexpr int kMaxDepth = 8;                       // nested messages
+  static constexpr int kMaxDepth = limits::kMaxProtobufDepth;  // nested messages
   static constexpr size_t kMaxNodes = 100000;
   static constexpr size_t kMaxInitializers = 100000;
   static constexpr size_t kMaxGraphValues = 100000;         // inputs, outputs, value_info
@@ -30,7 +31,7 @@ struct OnnxLimits {
   static constexpr size_t kMaxRank = 8;                     // dims of a tensor or shape
   static constexpr size_t kMaxStringBytes = 1 << 16;        // any name or string attribute
   static constexpr size_t kMaxOpsetImports = 64;
-  static constexpr int64_t kMaxTensorElements = int64_t{1} << 28;  // 1 GiB of floats
+  static constexpr int64_t kMaxTensorElements = limits::kMaxTensorElements;  // 1 GiB of floats
 };
 
 // ONNX TensorProto.DataType values the importer understands.

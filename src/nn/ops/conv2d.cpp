@@ -31,12 +31,13 @@
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/thread_pool.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
 namespace {
 
-constexpr int64_t kMaxParams = int64_t{1} << 28;  // weights of one conv: 1 GiB of floats
+constexpr int64_t kMaxParams = limits::kMaxModelParameters;  // weights of one conv: 1 GiB of floats
 constexpr int64_t kMaxDim = int64_t{1} << 24;      // any single size or step
 constexpr int64_t kBandColFloats = int64_t{1} << 16;  // target size of one band's column matrix (256 KiB)
 constexpr int64_t kWeightGradSlices = 4;               // partial weight-gradient sums (fixed, see above)

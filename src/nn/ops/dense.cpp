@@ -18,12 +18,13 @@
 
 #include "kernels/gemm.h"
 #include "kernels/thread_pool.h"
+#include "tensor/limits.h"
 
 namespace nl {
 
 namespace {
 
-constexpr int64_t kMaxParams = int64_t{1} << 28;
+constexpr int64_t kMaxParams = limits::kMaxModelParameters;
 // Batches up to these sizes skip the GEMM (crossovers measured natively and in Node).
 constexpr int64_t kDirectForwardMaxBatch = 8;
 constexpr int64_t kDirectInputGradMaxBatch = 4;
