@@ -1,0 +1,136 @@
+// TensorFlow.js 4.22.0 with its WebAssembly backend (XNNPACK inside, SIMD), under Node,
+// as a peer of `tools/bench peers`. Builds each model from the spec.json and weights.bin
+// that export_models.py wrote (TensorFlow layouts, NHWC) with tfjs ops:
+//   conv: tf.fused.conv2d (bias and ReLU fused, explicit padding like PyTorch's),
+//   maxpool: tf.maxPool (numeric padding), add (+ReLU), global average pool: tf.mean,
+//   dense: tf.fused.matMul.
+//
+//   node tools/peers/tfjs_bench.mjs MODELS_DIR [--threads 1] [--runs 20] [--warmup 3]
+//        [--models cnn_a,resnet18,fashion_vgg] [--workloads forward_b1,forward_b64,grad_b1]
+//
+// Prints one JSON line per result and writes MODELS_DIR/<model>/out/tfjs-wasm_t<N>_<workload>.npy
+// (logits [N, classes]; the input gradient N x C x H x W) for the cross-check.
+//
+// Threads: the backend's multithreaded build needs Web Workers, which Node does not
+// have, so as shipped it runs single-threaded under Node; --threads other than 1 is
+// refused rather than silently mislabelled.
+import fs from 'node:fs';
+import path from 'node:path';
+import {createRequire} from 'node:module';
+import {parseArgs, readNpy, writeNpy, timeRuns, printResult} from './common.mjs';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs');  // core with every gradient registered
+const wasm = require('@tensorflow/tfjs-backend-wasm');
+
+const options = parseArgs(process.argv.slice(2), {
+  threads: '1', runs: '20', warmup: '3', models: 'cnn_a,resnet18,fashion_vgg',
+  workloads: 'forward_b1,forward_b64,grad_b1',
+});
+const modelsDir = options.positional[0];
+if (!modelsDir) throw new Error('usage: tfjs_bench.mjs MODELS_DIR [options]');
+const threads = Number(options.threads), runs = Number(options.runs), warmup = Number(options.warmup);
+if (threads !== 1) {
+  console.error('tfjs_bench: tfjs-backend-wasm runs single-threaded under Node (no Web Workers); skipping threads', threads);
+  process.exit(0);
+}
+
+wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
+await tf.setBackend('wasm');
+await tf.ready();
+const engine = 'tfjs-wasm';
+const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+console.error(`tfjs_bench: tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, SIMD ${simd}, multithread ${multithread}`);
+
+// The model as a function of the input, up to node `last` (default: the output).
+function buildModel(spec, weightsBuffer) {
+  const tensors = new Map();
+  const weight = w => {
+    if (!tensors.has(w.name)) {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      tensors.set(w.name, tf.tensor(new Float32Array(weightsBuffer, w.offset, n), w.shape));
+    }
+    return tensors.get(w.name);
+  };
+  for (const node of spec.nodes) for (const key of ['weight', 'bias']) if (node[key]) weight(node[key]);
+  const pad = p => (p === 0 ? 'valid' : [[0, 0], [p, p], [p, p], [0, 0]]);
+  return (x, last = spec.nodes.length) => {
+    const values = [x];
+    for (const node of spec.nodes) {
+      if (node.id > last) break;
+      const at = i => values[i];
+      let y;
+      switch (node.op) {
+        case 'conv':
+          y = tf.fused.conv2d({x: at(node.input), filter: weight(node.weight), strides: node.stride, pad: pad(node.pad),
+                               bias: weight(node.bias), activation: node.relu ? 'relu' : 'linear'});
+          break;
+        case 'maxpool':
+          y = tf.maxPool(at(node.input), node.k, node.s, node.pad === 0 ? 'valid' : node.pad);
+          break;
+        case 'add':
+          y = tf.add(at(node.inputs[0]), at(node.inputs[1]));
+          if (node.relu) y = tf.relu(y);
+          break;
+        case 'gap':
+          y = tf.mean(at(node.input), [1, 2]);
+          break;
+        case 'flatten':
+          y = tf.reshape(at(node.input), [at(node.input).shape[0], -1]);
+          break;
+        case 'dense':
+          y = tf.fused.matMul({a: at(node.input), b: weight(node.weight), bias: weight(node.bias),
+                               activation: node.relu ? 'relu' : 'linear'});
+          break;
+        default:
+          throw new Error(`tfjs_bench: unknown op ${node.op}`);
+      }
+      values[node.id] = y;
+    }
+    return values[Math.min(last, spec.nodes.length)];
+  };
+}
+
+const wanted = new Set(options.workloads.split(','));
+for (const name of options.models.split(',')) {
+  const folder = path.join(modelsDir, name);
+  if (!fs.existsSync(path.join(folder, 'spec.json'))) continue;
+  const spec = JSON.parse(fs.readFileSync(path.join(folder, 'spec.json'), 'utf8'));
+  const weightsFile = fs.readFileSync(path.join(folder, 'weights.bin'));
+  const weightsBuffer = weightsFile.buffer.slice(weightsFile.byteOffset, weightsFile.byteOffset + weightsFile.length);
+  const model = buildModel(spec, weightsBuffer);
+  fs.mkdirSync(path.join(folder, 'out'), {recursive: true});
+  const input = batch => {
+    const {shape, data} = readNpy(path.join(folder, `input_b${batch}.npy`));
+    return tf.tidy(() => tf.transpose(tf.tensor(data, shape), [0, 2, 3, 1]));  // NCHW -> NHWC
+  };
+  const outPath = workload => path.join(folder, 'out', `${engine}_t${threads}_${workload}.npy`);
+  for (const batch of [1, 64]) {
+    const workload = `forward_b${batch}`;
+    if (!wanted.has(workload)) continue;
+    const x = input(batch);
+    const y = tf.tidy(() => model(x));
+    writeNpy(outPath(workload), y.shape, y.dataSync());
+    y.dispose();
+    const t = await timeRuns(() => { const out = tf.tidy(() => model(x)); out.dataSync(); out.dispose(); }, runs, warmup);
+    printResult({engine, platform: 'wasm', model: name, workload, threads, runs, ...t,
+                 flops: spec.flops_per_image * batch, output: outPath(workload)});
+    x.dispose();
+  }
+  if (wanted.has('grad_b1')) {
+    const x = input(1);
+    const k = spec.grad_channel;
+    const gradient = tf.grad(xi => {
+      const y = model(xi, spec.grad_target_node);
+      return tf.mean(tf.slice(y, [0, 0, 0, k], [-1, -1, -1, 1]));
+    });
+    const g = tf.tidy(() => tf.transpose(gradient(x), [0, 3, 1, 2]));  // NHWC -> NCHW
+    writeNpy(outPath('grad_b1'), g.shape, g.dataSync());
+    g.dispose();
+    const t = await timeRuns(() => { const out = tf.tidy(() => gradient(x)); out.dataSync(); out.dispose(); }, runs, warmup);
+    printResult({engine, platform: 'wasm', model: name, workload: 'grad_b1', threads, runs, ...t,
+                 flops: 2 * spec.flops_to_target_per_image, output: outPath('grad_b1')});
+    x.dispose();
+  }
+}
