@@ -72,8 +72,8 @@ def versions():
     import torchvision
     return {
         "neuronlens_commit": sh("git", "rev-parse", "--short=12", "HEAD") + (" (modified)" if sh("git", "status", "--porcelain", "--untracked-files=no") else ""),
-        "node": sh("node", "--version"), "emscripten": sh("sh", "-c", "emcc --version 2>/dev/null | head -1"),
-        "gcc": sh("sh", "-c", "g++ --version | head -1"),
+        "node": sh("node", "--version"), "emscripten": (re.findall(r"\d+\.\d+\.\d+", sh("sh", "-c", "emcc --version 2>/dev/null | head -1")) or ["?"])[0],
+        "g++": (re.findall(r"\d+\.\d+\.\d+", sh("sh", "-c", "g++ --version | head -1")) or ["?"])[-1],
         "@tensorflow/tfjs": npm("@tensorflow/tfjs"), "@tensorflow/tfjs-backend-wasm": npm("@tensorflow/tfjs-backend-wasm"),
         "onnxruntime-web": npm("onnxruntime-web"),
         "torch": torch.__version__, "torchvision": torchvision.__version__, "python3-torch (Debian)": deb("python3-torch"),
