@@ -331,9 +331,8 @@ def main():
     w("- tfjs-backend-wasm 4.22.0 turns its multithreaded build off under Node (`WASM_HAS_MULTITHREAD_SUPPORT` "
       "is false whenever `IS_NODE`), so only 1-thread tfjs figures exist. Forcing the flag fails at once (its "
       "pthread workers are `blob:` URLs, which Node's worker_threads refuse); serving them as files instead, the "
-      "threaded module and its workers do load, but XNNPACK's thread pool inside still reports one thread, so no "
-      "2-thread figure could be had without changing the package (`build/peers/tfjs_threads_experiment.cjs` is "
-      "not kept in the tree).")
+      "threaded module and its workers do load (`tfjs_bench.mjs --threads 2` does this), but XNNPACK's thread pool "
+      "inside still reports one thread, so the script reports no 2-thread figure.")
     w("- PyTorch's BLAS is chosen per run with `LD_LIBRARY_PATH` (Debian's reference BLAS in "
       "`/usr/lib/x86_64-linux-gnu/blas`, or OpenBLAS in `.../openblas-pthread`), with `OMP_NUM_THREADS` and "
       "`OPENBLAS_NUM_THREADS` set to the thread count; the system's BLAS alternative is left as it is. The library "

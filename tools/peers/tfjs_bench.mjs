@@ -11,17 +11,52 @@
 // Prints one JSON line per result and writes MODELS_DIR/<model>/out/tfjs-wasm_t<N>_<workload>.npy
 // (logits [N, classes]; the input gradient N x C x H x W) for the cross-check.
 //
-// Threads: the backend's multithreaded build needs Web Workers, which Node does not
-// have, so as shipped it runs single-threaded under Node; --threads other than 1 is
-// refused rather than silently mislabelled.
+// Threads: tfjs-backend-wasm 4.22.0 disables its multithreaded build under Node
+// (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE). With --threads N > 1 this script
+// forces the flag and gives Node's worker_threads the pthread scripts as files instead of
+// blob: URLs (loader plumbing only, nothing of the math changes), then checks how many
+// threads XNNPACK's pool really has, and reports nothing unless it is N.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {createRequire} from 'node:module';
 import {parseArgs, readNpy, writeNpy, timeRuns, printResult} from './common.mjs';
 
 const require = createRequire(import.meta.url);
-const tf = require('@tensorflow/tfjs');  // core with every gradient registered
-const wasm = require('@tensorflow/tfjs-backend-wasm');
+
+// Node's worker_threads take files, not blob: URLs: write the Blobs the backend makes
+// for its pthread workers (the worker script, and the module's own source as
+// mainScriptUrlOrBlob) to temporary files. The module's source refers to the bundle's
+// rollup shims, which the prelude defines.
+function servePthreadScriptsAsFiles() {
+  const NodeBlob = globalThis.Blob;
+  class RecordingBlob extends NodeBlob {
+    constructor(parts, options) {
+      super(parts, options);
+      this.textParts = parts.every(p => typeof p === 'string') ? parts : null;
+    }
+  }
+  globalThis.Blob = RecordingBlob;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-wasm-'));
+  process.on('exit', () => fs.rmSync(dir, {recursive: true, force: true}));
+  const prelude = "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), " +
+                  "require$$4 = require('os'), commonjsGlobal = globalThis;\n";
+  let files = 0;
+  const toFile = blob => {
+    const file = path.join(dir, `script${files++}.cjs`);
+    fs.writeFileSync(file, prelude + blob.textParts.join(''));
+    return file;
+  };
+  const createObjectURL = URL.createObjectURL;
+  URL.createObjectURL = blob => (blob instanceof RecordingBlob && blob.textParts ? toFile(blob) : createObjectURL(blob));
+  Object.defineProperty(Object.prototype, 'mainScriptUrlOrBlob', {
+    configurable: true,
+    set(v) {
+      Object.defineProperty(this, 'mainScriptUrlOrBlob', {
+        value: v instanceof RecordingBlob && v.textParts ? toFile(v) : v, writable: true, enumerable: true});
+    },
+  });
+}
 
 const options = parseArgs(process.argv.slice(2), {
   threads: '1', runs: '20', warmup: '3', models: 'cnn_a,resnet18,fashion_vgg',
@@ -30,14 +65,21 @@ const options = parseArgs(process.argv.slice(2), {
 const modelsDir = options.positional[0];
 if (!modelsDir) throw new Error('usage: tfjs_bench.mjs MODELS_DIR [options]');
 const threads = Number(options.threads), runs = Number(options.runs), warmup = Number(options.warmup);
-if (threads !== 1) {
-  console.error('tfjs_bench: tfjs-backend-wasm runs single-threaded under Node (no Web Workers); skipping threads', threads);
-  process.exit(0);
-}
+if (threads > 1) servePthreadScriptsAsFiles();
+const tf = require('@tensorflow/tfjs');  // core with every gradient registered
+const wasm = require('@tensorflow/tfjs-backend-wasm');
 
 wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
+if (threads > 1) {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+}
 await tf.setBackend('wasm');
 await tf.ready();
+if (wasm.getThreadsCount() !== threads) {
+  console.error(`tfjs_bench: asked for ${threads} threads, XNNPACK's pool has ${wasm.getThreadsCount()}: no figures`);
+  process.exit(0);
+}
 const engine = 'tfjs-wasm';
 const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
