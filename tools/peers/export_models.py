@@ -140,7 +140,7 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         a, b = info["data_offsets"]
-        out[name] = np.frombuffer(data[a:b], dtype=np.float32).reshape(info["shape"])
+        out[name] = np.frombuffer(data[a:b], dtype=np.float32).reshape(info["shape"]).copy()
     return out
 
 
