@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -89,6 +90,8 @@ Result<PeerModel> open_peer_model(const std::string& folder, const std::string& 
   m.model = std::move(model.value());
   m.target = find_layer(m.model, m.spec["grad_target_onnx"].get<std::string>());
   if (m.target <= 0) return Status::Error("peer_models: " + name + ": no layer " + m.spec["grad_target_onnx"].dump());
+  std::error_code ignored;
+  std::filesystem::create_directories(folder + "/out", ignored);  // the outputs for the cross-check
   return m;
 }
 
@@ -163,7 +166,8 @@ void run_inference(const std::string& engine, PeerModel& m, Executor& ex, int th
   }
 }
 
-// train_b64: zero the gradients, forward in training mode, loss, backward, SGD.
+#if !defined(__EMSCRIPTEN__)
+// train_b64: zero the gradients, forward in training mode, loss, backward, SGD (native only).
 void run_training(PeerModel& m, ThreadPool& pool, int threads, const Options& o) {
   if (!wanted(o.workloads, "train_b64")) return;
   // A fresh copy of the weights, so that the timed steps do not change the model others read.
@@ -216,6 +220,7 @@ void run_training(PeerModel& m, ThreadPool& pool, int threads, const Options& o)
   print_model_result(std::string("neuronlens-") + kPlatform, m, "train_b64", threads, o, t,
                      3.0 * m.spec["flops_per_image"].get<double>() * 64, out);
 }
+#endif
 
 std::vector<std::string> model_names(const Options& o) {
   if (!o.models.empty()) return split(o.models);

@@ -92,17 +92,13 @@ if has neuronlens-native || has rss; then build native || { echo "bench peers: t
 if has neuronlens-wasm || has gemm; then build wasm || { echo "bench peers: the wasm build failed ($log)" >&2; exit 1; }; fi
 
 # ---- running ----------------------------------------------------------------------------
-# Small models run every workload; ResNet-18 its batch-1 ones unless --resnet-batch64.
-small=() big=()
-for m in ${models//,/ }; do
-  if [ "$m" = resnet18 ]; then big+=("$m"); else small+=("$m"); fi
-done
+# One process per model and engine (the wasm engine's fixed heap then holds one model at a
+# time). Small models run every workload; ResNet-18 its batch-1 ones unless --resnet-batch64.
 groups=()
-[ ${#small[@]} -eq 0 ] || groups+=("$(IFS=,; echo "${small[*]}")|forward_b1,forward_b64,grad_b1,train_b64")
-if [ ${#big[@]} -gt 0 ]; then
-  if [ "$resnet_b64" = 1 ]; then groups+=("resnet18|forward_b1,forward_b64,grad_b1,train_b64")
-  else groups+=("resnet18|forward_b1,grad_b1"); fi
-fi
+for m in ${models//,/ }; do
+  if [ "$m" != resnet18 ] || [ "$resnet_b64" = 1 ]; then groups+=("$m|forward_b1,forward_b64,grad_b1,train_b64")
+  else groups+=("$m|forward_b1,grad_b1"); fi
+done
 
 collect() {  # collect LABEL CMD...: JSON lines of stdout into results, the rest into the log
   local label=$1; shift
