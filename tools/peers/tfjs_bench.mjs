@@ -3,7 +3,7 @@
 // that export_models.py wrote (TensorFlow layouts, NHWC) with tfjs ops:
 //   conv: tf.fused.conv2d (bias and ReLU fused, explicit padding like PyTorch's),
 //   maxpool: tf.maxPool (numeric padding), add (+ReLU), global average pool: tf.mean,
-//   dense: tf.fused.matMul.
+//   dense: tf.fused.matMul; for the gradient the same graph with unfused ops (see buildModel).
 //
 //   node tools/peers/tfjs_bench.mjs MODELS_DIR [--threads 1] [--runs 20] [--warmup 3]
 //        [--models cnn_a,resnet18,fashion_vgg] [--workloads forward_b1,forward_b64,grad_b1]
@@ -85,8 +85,12 @@ const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
 console.error(`tfjs_bench: tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, SIMD ${simd}, multithread ${multithread}`);
 
-// The model as a function of the input, up to node `last` (default: the output).
-function buildModel(spec, weightsBuffer) {
+// The model as a function of the input, up to node `last` (default: the output). `fused`:
+// convolutions and dense layers as tfjs's fused ops (bias and ReLU inside); else as
+// separate conv2d/matMul, add and relu. Gradients need the unfused form: the fused ops'
+// gradient computes the filter's gradient too (Conv2DBackpropFilter, which the wasm
+// backend lacks), while unfused ops compute only the gradients on the path to the input.
+function buildModel(spec, weightsBuffer, fused) {
   const tensors = new Map();
   const weight = w => {
     if (!tensors.has(w.name)) {
@@ -105,8 +109,13 @@ function buildModel(spec, weightsBuffer) {
       let y;
       switch (node.op) {
         case 'conv':
-          y = tf.fused.conv2d({x: at(node.input), filter: weight(node.weight), strides: node.stride, pad: pad(node.pad),
-                               bias: weight(node.bias), activation: node.relu ? 'relu' : 'linear'});
+          if (fused) {
+            y = tf.fused.conv2d({x: at(node.input), filter: weight(node.weight), strides: node.stride, pad: pad(node.pad),
+                                 bias: weight(node.bias), activation: node.relu ? 'relu' : 'linear'});
+          } else {
+            y = tf.add(tf.conv2d(at(node.input), weight(node.weight), node.stride, pad(node.pad)), weight(node.bias));
+            if (node.relu) y = tf.relu(y);
+          }
           break;
         case 'maxpool':
           y = tf.maxPool(at(node.input), node.k, node.s, node.pad === 0 ? 'valid' : node.pad);
@@ -122,8 +131,13 @@ function buildModel(spec, weightsBuffer) {
           y = tf.reshape(at(node.input), [at(node.input).shape[0], -1]);
           break;
         case 'dense':
-          y = tf.fused.matMul({a: at(node.input), b: weight(node.weight), bias: weight(node.bias),
-                               activation: node.relu ? 'relu' : 'linear'});
+          if (fused) {
+            y = tf.fused.matMul({a: at(node.input), b: weight(node.weight), bias: weight(node.bias),
+                                 activation: node.relu ? 'relu' : 'linear'});
+          } else {
+            y = tf.add(tf.matMul(at(node.input), weight(node.weight)), weight(node.bias));
+            if (node.relu) y = tf.relu(y);
+          }
           break;
         default:
           throw new Error(`tfjs_bench: unknown op ${node.op}`);
@@ -141,7 +155,8 @@ for (const name of options.models.split(',')) {
   const spec = JSON.parse(fs.readFileSync(path.join(folder, 'spec.json'), 'utf8'));
   const weightsFile = fs.readFileSync(path.join(folder, 'weights.bin'));
   const weightsBuffer = weightsFile.buffer.slice(weightsFile.byteOffset, weightsFile.byteOffset + weightsFile.length);
-  const model = buildModel(spec, weightsBuffer);
+  const model = buildModel(spec, weightsBuffer, true);
+  const unfusedModel = buildModel(spec, weightsBuffer, false);
   fs.mkdirSync(path.join(folder, 'out'), {recursive: true});
   const input = batch => {
     const {shape, data} = readNpy(path.join(folder, `input_b${batch}.npy`));
@@ -164,7 +179,7 @@ for (const name of options.models.split(',')) {
     const x = input(1);
     const k = spec.grad_channel;
     const gradient = tf.grad(xi => {
-      const y = model(xi, spec.grad_target_node);
+      const y = unfusedModel(xi, spec.grad_target_node);
       return tf.mean(tf.slice(y, [0, 0, 0, k], [-1, -1, -1, 1]));
     });
     const g = tf.tidy(() => tf.transpose(gradient(x), [0, 3, 1, 2]));  // NHWC -> NCHW
