@@ -49,6 +49,7 @@ constexpr const char* kPlatform = "wasm";
 constexpr const char* kPlatform = "native";
 #endif
 constexpr float kLearningRate = 0.01f;
+constexpr double kWarmupSeconds = 1.0;
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> items;
@@ -107,7 +108,11 @@ struct Timing {
 
 Timing time_runs(const std::function<void()>& fn, const Options& o) {
   using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < o.warmup; ++i) fn();
+  // Warm-up: at least o.warmup runs and at least 1 s, so that V8 has tiered the wasm code up
+  // (its baseline compiler runs first) and caches and allocations have settled.
+  const auto warm_start = Clock::now();
+  for (int i = 0; i < o.warmup || std::chrono::duration<double>(Clock::now() - warm_start).count() < kWarmupSeconds; ++i)
+    fn();
   std::vector<double> ms;
   for (int i = 0; i < o.runs; ++i) {
     const auto start = Clock::now();

@@ -38,9 +38,12 @@ export function writeNpy(path, shape, values) {
   fs.writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]));
 }
 
-// Warm-up, then `runs` timed calls of an async or sync fn; median and minimum in ms.
+// Warm-up (at least `warmup` calls and at least 1 s, as every engine of tools/bench peers
+// does, so that V8 has tiered the code up), then `runs` timed calls of an async or sync fn;
+// median and minimum in ms.
 export async function timeRuns(fn, runs, warmup) {
-  for (let i = 0; i < warmup; ++i) await fn();
+  const warmStart = process.hrtime.bigint();
+  for (let i = 0; i < warmup || Number(process.hrtime.bigint() - warmStart) < 1e9; ++i) await fn();
   const ms = [];
   for (let i = 0; i < runs; ++i) {
     const start = process.hrtime.bigint();

@@ -50,8 +50,12 @@ def build(name):
 
 
 def time_runs(fn, runs, warmup):
-    for _ in range(warmup):
+    # Warm-up: at least `warmup` calls and at least 1 s, as every engine of tools/bench peers does.
+    start = time.perf_counter()
+    i = 0
+    while i < warmup or time.perf_counter() - start < 1.0:
         fn()
+        i += 1
     times = []
     for _ in range(runs):
         start = time.perf_counter()
