@@ -30,6 +30,7 @@ PEERS = ["tfjs-wasm", "ort-wasm", "pytorch-ref", "pytorch-openblas"]
 WORKLOADS = ["forward_b1", "forward_b64", "grad_b1", "train_b64"]
 MODELS = ["cnn_a", "resnet18", "fashion_vgg"]
 TOLERANCE = {"forward": 1e-4, "grad": 1e-4, "train": 1e-3}
+NOISY_SPREAD = 1.3  # median / min above this: the runs were disturbed (another process, a thread preempted)
 
 
 def sh(*cmd):
@@ -147,6 +148,7 @@ def main():
         tol = TOLERANCE[r["workload"].split("_")[0]]
         r["check"] = "ok" if err is not None and err <= tol else ("unchecked" if err is None else "MISMATCH")
         r["gflops"] = r["flops"] / (r["median_ms"] * 1e6) if r["median_ms"] > 0 else 0.0
+        r["spread"] = r["median_ms"] / r["min_ms"] if r["min_ms"] > 0 else 0.0
 
     def find(engine, model, workload, threads):
         for r in model_results:
@@ -278,15 +280,16 @@ def main():
         if not rows:
             continue
         w(f"### {m}\n")
-        w("| workload | engine | threads | median ms | min ms | GFLOP/s | max rel. error | check |")
-        w("|---|---|---|---|---|---|---|---|")
+        w("| workload | engine | threads | median ms | min ms | median/min | GFLOP/s | max rel. error | check |")
+        w("|---|---|---|---|---|---|---|---|---|")
         order = list(ENGINES)
         rows.sort(key=lambda r: (WORKLOADS.index(r["workload"]), order.index(r["engine"]) if r["engine"] in order else 99, r["threads"]))
         for r in rows:
             err = "-" if r["max_rel_error"] is None else f"{r['max_rel_error']:.1e}"
             label = ENGINES.get(r["engine"], (r["engine"],))[0]
+            spread = f"{r['spread']:.2f}" + (" (noisy)" if r["spread"] > NOISY_SPREAD else "")
             w(f"| {r['workload']} | {label} | {r['threads']} | {fmt_ms(r['median_ms'])} | {fmt_ms(r['min_ms'])} | "
-              f"{r['gflops']:.1f} | {err} | {r['check']} |")
+              f"{spread} | {r['gflops']:.1f} | {err} | {r['check']} |")
         w("")
 
     w("## Ratios: NeuronLens time / peer time\n")
@@ -344,7 +347,9 @@ def main():
       "backward pass through the ops. The training step uses the built-in kernels only.")
     w("- ResNet-18 runs at batch 1 by default (`--resnet-batch64` adds batch 64 and its training step natively; "
       "the wasm build's fixed 1 GiB heap cannot hold its activations at batch 64).")
-    w("- The machine may be shared: compare the load averages above, and prefer the medians.")
+    w("- The machine may be shared: compare the load averages above. A median well above the minimum "
+      f"(median/min > {NOISY_SPREAD}, marked noisy) means the runs were disturbed; 2-thread runs of engines whose "
+      "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core.")
     with open(os.path.join(args.report_dir, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = [r for r in model_results if r["check"] == "MISMATCH"]
