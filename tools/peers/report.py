@@ -5,6 +5,7 @@ peer, and the performance issue's targets with the measured ratios.
 
     /usr/bin/python3 tools/peers/report.py RESULTS.jsonl --models-dir DIR --report-dir docs
         [--runs N --warmup N --load-before "a b c" --load-after "a b c"]
+    /usr/bin/python3 tools/peers/report.py --from-report OLD.json --models-dir DIR --report-dir docs
 """
 import argparse
 import datetime
@@ -117,16 +118,24 @@ def fmt_ratio(x):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("results")
+    ap.add_argument("results", nargs="?", default=None)
     ap.add_argument("--models-dir", required=True)
     ap.add_argument("--report-dir", default="docs")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--load-before", default="")
     ap.add_argument("--load-after", default="")
+    ap.add_argument("--from-report", default=None,
+                    help="rewrite the report from an earlier BENCHMARKS.json (its results, machine, versions, date)")
+    ap.add_argument("--note", action="append", default=[], help="a line about this run, shown under the machine")
     args = ap.parse_args()
 
-    lines = [json.loads(l) for l in open(args.results) if l.strip().startswith("{")]
+    old = json.load(open(args.from_report)) if args.from_report else None
+    if old:
+        lines = old["results"] + old["gemm"] + old["rss"]
+        args.runs, args.warmup = old["runs"], old["warmup"]
+    else:
+        lines = [json.loads(l) for l in open(args.results) if l.strip().startswith("{")]
     model_results = [r for r in lines if r.get("workload") in WORKLOADS]
     gemm = [r for r in lines if r.get("workload") == "gemm"]
     rss = [r for r in lines if r.get("workload") == "rss_grad_b1"]
@@ -234,8 +243,11 @@ def main():
     machine = machine_info(args.load_before, args.load_after)
     vers = versions()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if old:
+        machine, vers, now = old["machine"], old["versions"], old["generated"]
     os.makedirs(args.report_dir, exist_ok=True)
-    report = {"generated": now, "command": "tools/bench peers", "runs": args.runs, "warmup": args.warmup,
+    notes = (old.get("run_notes", []) if old else []) + args.note
+    report = {"generated": now, "run_notes": notes, "command": "tools/bench peers", "runs": args.runs, "warmup": args.warmup,
               "machine": machine, "versions": vers, "models": specs, "results": model_results, "ratios": ratios,
               "targets": targets, "gemm": gemm_rows, "rss": rss}
     with open(os.path.join(args.report_dir, "BENCHMARKS.json"), "w") as f:
@@ -254,6 +266,8 @@ def main():
     w(f"- CPU: {machine['lscpu_model']}, {machine['cores']} cores ({', '.join(machine['isa'])}), "
       f"{machine['memory_gib']} GiB; {machine['os']}, Linux {machine['kernel']}")
     w(f"- Load average (1, 5, 15 min) before: {machine['load_average_before']}; after: {machine['load_average_after']}")
+    for n in notes:
+        w(f"- This run: {n}")
     w("- " + "; ".join(f"{k} {v}" for k, v in vers.items() if k != "neuronlens_commit") + "\n")
     w("## Models and workloads\n")
     w("| model | input | parameters | GFLOP per image (forward) | GFLOP to the last conv stage | gradient target | weights |")
