@@ -11,6 +11,12 @@ namespace nl::bench {
 struct Options {
   std::vector<int> threads = {1, 2};  // --threads 1,2: each benchmark runs once per count
   std::string filter;                 // --filter TEXT: only results whose name contains TEXT
+  // For the model benchmarks of `tools/bench peers` (bench_models.cpp):
+  std::string models_dir;             // --models-dir DIR: what tools/peers/export_models.py wrote
+  std::string models;                 // --models a,b: only these models (default: every one in DIR)
+  std::string workloads;              // --workloads forward_b1,grad_b1: only these (default: all)
+  int runs = 20;                      // --runs N: timed runs after the warm-up
+  int warmup = 3;                     // --warmup N
 };
 
 using BenchmarkFn = void (*)(const Options&);

@@ -1,5 +1,6 @@
 // neuronlens_bench: runs the benchmarks named on the command line.
 //   neuronlens_bench gemm --threads 1,2 [--filter avx2]
+//   neuronlens_bench peer_models --models-dir build/peers/models --threads 1,2 --runs 20
 //   neuronlens_bench --list
 // Each result is one JSON line on stdout; see bench.h.
 #include <chrono>
@@ -47,7 +48,8 @@ void print_result(const std::string& name, int threads, double gflops, double ms
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: neuronlens_bench NAME... [--threads 1,2] [--filter TEXT] | --list\nbenchmarks:");
+  std::fprintf(stderr, "usage: neuronlens_bench NAME... [--threads 1,2] [--filter TEXT]\n"
+               "       [--models-dir DIR --models a,b --workloads w,v --runs N --warmup N] | --list\nbenchmarks:");
   for (const auto& [name, fn] : nl::bench::registry()) std::fprintf(stderr, " %s", name.c_str());
   std::fprintf(stderr, "\n");
   return 2;
@@ -76,6 +78,19 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--filter" && i + 1 < argc) {
       options.filter = argv[++i];
+    } else if (arg == "--models-dir" && i + 1 < argc) {
+      options.models_dir = argv[++i];
+    } else if (arg == "--models" && i + 1 < argc) {
+      options.models = argv[++i];
+    } else if (arg == "--workloads" && i + 1 < argc) {
+      options.workloads = argv[++i];
+    } else if ((arg == "--runs" || arg == "--warmup") && i + 1 < argc) {
+      const int n = std::atoi(argv[++i]);
+      if (n < (arg == "--runs" ? 1 : 0)) {
+        std::fprintf(stderr, "neuronlens_bench: bad count '%s' for %s\n", argv[i], arg.c_str());
+        return 2;
+      }
+      (arg == "--runs" ? options.runs : options.warmup) = n;
     } else if (!arg.empty() && arg[0] != '-') {
       names.push_back(arg);
     } else {
