@@ -46,34 +46,30 @@ Status check_size(std::span<const uint8_t> bytes, const std::string& source) {
 
 // stb_image 2.27 (Debian 12's) trusts the code counts of a JPEG Huffman table
 // (DHT): a table claiming more than 256 codes writes past its arrays (found
-// by tools/fuzz image; later stb_image versions check it). The segments are
-// walked here as stb_image reads them, and such a table is refused first.
+// by tools/fuzz image; later stb_image versions check it). Walking the
+// segments as stb_image does proved fragile (the fuzzer found a path around
+// it), so every FF C4 marker in the file is read as a DHT segment, as
+// stb_image would read it, and a table over 256 codes refuses the file. In
+// entropy-coded data FF is always followed by 00, so valid JPEGs pass.
 Status check_jpeg_huffman_tables(std::span<const uint8_t> b, const std::string& source) {
-  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return Status::Ok();  // not a JPEG
+  size_t soi = 0;  // stb_image skips FF fill bytes before the start-of-image marker
+  while (soi < b.size() && b[soi] == 0xFF) ++soi;
+  if (soi == 0 || soi >= b.size() || b[soi] != 0xD8) return Status::Ok();  // not a JPEG
   auto byte_at = [&](size_t i) -> uint32_t { return i < b.size() ? b[i] : 0; };  // stb reads 0 past the end
-  size_t i = 2;
-  while (i + 1 < b.size()) {
-    const uint32_t marker = b[i + 1];
-    if (b[i] != 0xFF || marker == 0xFF) { ++i; continue; }  // entropy-coded data, fill bytes
-    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += 2; continue; }  // no length
-    if (marker == 0xD9) break;  // end of image
+  for (size_t i = soi + 1; i + 1 < b.size(); ++i) {
+    if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
     const size_t length = byte_at(i + 2) << 8 | byte_at(i + 3);
-    if (marker == 0xC4) {
-      int64_t left = static_cast<int64_t>(length) - 2;
-      size_t at = i + 4;
-      while (left > 0) {
-        uint32_t codes = 0;
-        for (size_t k = 0; k < 16; ++k) codes += byte_at(at + 1 + k);
-        if (codes > 256)
-          return Status::Error(source + ": not a readable image (a JPEG Huffman table declares " + std::to_string(codes) +
-                               " codes; at most 256 exist)");
-        at += 17 + codes;
-        left -= 17 + static_cast<int64_t>(codes);
-      }
-      if (left != 0) return Status::Ok();  // stb_image refuses the segment itself
+    int64_t left = static_cast<int64_t>(length) - 2;
+    size_t at = i + 4;
+    while (left > 0 && at < b.size()) {
+      uint32_t codes = 0;
+      for (size_t k = 0; k < 16; ++k) codes += byte_at(at + 1 + k);
+      if (codes > 256)
+        return Status::Error(source + ": not a readable image (a JPEG Huffman table declares " + std::to_string(codes) +
+                             " codes; at most 256 exist)");
+      at += 17 + codes;
+      left -= 17 + static_cast<int64_t>(codes);
     }
-    if (length < 2) return Status::Ok();  // stb_image refuses it
-    i += 2 + length;
   }
   return Status::Ok();
 }

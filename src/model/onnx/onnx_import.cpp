@@ -2,6 +2,7 @@
 // output, keep the nodes the output depends on, sort them topologically, lower
 // each (onnx_ops.cpp), then assemble the Model. Sections:
 //   1. the input   2. ordering the nodes   3. import_onnx   4. files and lookups
+#include <cmath>
 #include "model/onnx/onnx_import.h"
 
 #include <deque>
@@ -300,6 +301,14 @@ Result<OnnxImport> import_onnx(std::span<const uint8_t> bytes, const ImportConfi
     const std::string& node_name = model.graph.node(v.node).name;
     if (node_name != name) r.tensor_nodes[name] = node_name;
   }
+  // The model format holds only finite weights; refuse here, with the ONNX
+  // source named, rather than write a model that would not load.
+  for (const Param& p : model.graph.params())
+    for (int64_t i = 0; i < p.value->elements(); ++i)
+      if (!std::isfinite((*p.value)[i]))
+        return Status::Error(source + ": parameter " + p.name + " holds a non-finite value (" +
+                             std::to_string((*p.value)[i]) + ") at index " + std::to_string(i) +
+                             " (a NaN or infinite initializer, or one folded from such constants)");
   json meta;
   meta["source"] = "onnx";
   meta["file"] = std::filesystem::path(source).filename().string();
