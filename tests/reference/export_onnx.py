@@ -10,9 +10,13 @@ For each case it writes, into OUT_DIR:
 and finally index.json listing the cases (written last: its presence means the set is complete).
 
 Cases: torchvision's resnet18, vgg11_bn, mobilenet_v2, squeezenet1_1, alexnet,
-googlenet and densenet121 (weights=None, 224 x 224), and three small CNNs that
+googlenet and densenet121 (weights=None, 224 x 224), three small CNNs that
 cover the remaining ops and older opsets (Pad, MatMul, Clip by attribute,
-Squeeze/Unsqueeze, Softmax, unfoldable BatchNorm, dynamic batch and size).
+Squeeze/Unsqueeze, Softmax, unfoldable BatchNorm, dynamic batch and size), and
+the default models of assets/models (trained; rebuilt in PyTorch from model.json
+and weights.safetensors by neuronlens_model.py), whose entries also name the
+model folder ("native_model", relative to the repository) for the round trip
+native -> ONNX -> imported.
 The layer of each gradient is a module's output; its ONNX tensor is the
 output of the last ONNX node in the module's scope (torch 1.13 names nodes
 "/features/features.7/Relu").
@@ -33,6 +37,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+import neuronlens_model
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(2)
@@ -164,6 +170,15 @@ CASES = [
 ]
 
 
+# The default models: name, folder under assets/models, input N x C x H x W, opset, gradient
+# layer (a model.json node: the last convolution stage's ReLU), channel.
+REPOSITORY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
+DEFAULT_MODELS = [
+    ("fashion_vgg", "fashion-vgg", (4, 1, 28, 28), 13, "conv5_relu", 5),
+    ("digits_vgg", "digits-vgg", (4, 1, 28, 28), 13, "conv5_relu", 5),
+]
+
+
 def randomize_batchnorms(model, generator):
     """weights=None leaves BatchNorm as the identity; give it statistics worth folding."""
     for m in model.modules():
@@ -198,7 +213,7 @@ class _ReachedLayer(Exception):
     pass
 
 
-def choose_input(model64, shape, uniform, layer, tries=12, tolerance=1e-6):
+def choose_input(model64, shape, uniform, layer, tries=12, tolerance=1e-6, transform=lambda x: x):
     """Gradients through ReLU and max-pooling jump where a ReLU's input crosses 0 or a
     pool's two largest values swap: an input within float32 rounding of such a kink may
     fall on either side in a float32 engine (or in PyTorch's own float32), and the
@@ -207,6 +222,7 @@ def choose_input(model64, shape, uniform, layer, tries=12, tolerance=1e-6):
     BatchNorm outputs, which functional ReLUs read, within `tolerance` of 0 relative to
     the tensor's largest value; max-pool windows whose two largest values differ by less
     than `tolerance` of the largest), else the one with the fewest.
+    The input is transform(the random draw).
     Returns (input, seed, near-kinks)."""
     counts = []
 
@@ -229,6 +245,7 @@ def choose_input(model64, shape, uniform, layer, tries=12, tolerance=1e-6):
     for seed in range(7, 7 + tries):
         generator = torch.Generator().manual_seed(seed)
         x = torch.rand(*shape, generator=generator) if uniform else torch.randn(*shape, generator=generator)
+        x = transform(x)
         counts.clear()
         try:
             with torch.no_grad():
@@ -272,7 +289,13 @@ def export_case(out_dir, case):
     # The reference, in float64 on a copy of the same weights.
     model64 = copy.deepcopy(model).double()
     x, seed, ties = choose_input(model64, shape, uniform=name.startswith("small"), layer=layer)
+    return export_with_reference(out_dir, name, model, model64, x, opset, layer, channel, dynamic,
+                                 {"config": config, "input_seed": seed, "near_kinks": ties}, start)
 
+
+def export_with_reference(out_dir, name, model, model64, x, opset, layer, channel, dynamic, extra, start):
+    """Exports `model` (float32) to NAME.onnx, and saves x and the float64 twin's output and
+    input gradient; returns the case's index entry (with `extra` merged in)."""
     onnx_path = os.path.join(out_dir, name + ".onnx")
     kwargs = {"dynamic_axes": {"input": dynamic}} if dynamic else {}
     with torch.no_grad():
@@ -293,15 +316,53 @@ def export_case(out_dir, case):
     save(os.path.join(out_dir, name + ".input.npy"), x.numpy())
     save(os.path.join(out_dir, name + ".output.npy"), output.detach().numpy())
     save(os.path.join(out_dir, name + ".grad.npy"), x64.grad.numpy())
-    print(f"  {name}: opset {opset}, layer {layer} -> {node_name}, input seed {seed} ({ties} near-kinks), "
-          f"{time.time() - start:.1f} s", flush=True)
+    print(f"  {name}: opset {opset}, layer {layer} -> {node_name}, input seed {extra['input_seed']} "
+          f"({extra['near_kinks']} near-kinks), {time.time() - start:.1f} s", flush=True)
     entry = {"name": name, "onnx": name + ".onnx", "opset": opset, "input": name + ".input.npy",
             "output": name + ".output.npy", "grad": name + ".grad.npy", "layer": tensor, "layer_node": node_name,
-            "layer_shape": list(act.shape), "channel": channel, "config": config,
-            "onnx_bytes": os.path.getsize(onnx_path), "input_seed": seed, "near_kinks": ties}
+            "layer_shape": list(act.shape), "channel": channel, "config": extra["config"],
+            "onnx_bytes": os.path.getsize(onnx_path), "input_seed": extra["input_seed"],
+            "near_kinks": extra["near_kinks"]}
+    entry.update({k: v for k, v in extra.items() if k not in entry})
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
         json.dump(entry, f, indent=1)
     return entry
+
+
+def export_default_model(out_dir, case):
+    """A trained model of assets/models, rebuilt in PyTorch as a PyTorch user would write it
+    (torch.flatten in C, H, W order, the first Dense's columns permuted to match), on random
+    images (pixels uniform in [0, 1], then the model's own preprocessing)."""
+    name, folder, shape, opset, layer, channel = case
+    start = time.time()
+    spec, weights = neuronlens_model.read_model(os.path.join(REPOSITORY, "assets/models", folder))
+    model = neuronlens_model.NeuronLensNet(spec, weights, flatten="chw")
+    model64 = copy.deepcopy(model).double()
+    x, seed, ties = choose_input(model64, shape, uniform=True, layer=layer,
+                                 transform=lambda pixels: neuronlens_model.preprocess(spec, pixels))
+    # The exported form computes what the engine's graph computes (its H, W, C flatten, literally).
+    engine_form = neuronlens_model.NeuronLensNet(spec, weights, flatten="hwc").double()
+    with torch.no_grad():
+        a, b = model64(x.double()), engine_form(x.double())
+    if not (a - b).abs().max() <= 1e-9 * b.abs().max():
+        raise RuntimeError(f"{name}: the C, H, W form differs from the engine's: {(a - b).abs().max():.3g}")
+    return export_with_reference(out_dir, name, model, model64, x, opset, neuronlens_model.module_name(layer),
+                                 channel, {0: "batch"},
+                                 {"config": {}, "input_seed": seed, "near_kinks": ties,
+                                  "native_model": "assets/models/" + folder, "native_layer": layer}, start)
+
+
+def sources_hash():
+    """What the exported set depends on: this script, neuronlens_model.py, the default models' files."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.abspath(__file__), os.path.join(here, "neuronlens_model.py")]
+    for case in DEFAULT_MODELS:
+        paths += neuronlens_model.model_files(os.path.join(REPOSITORY, "assets/models", case[1]))
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            digest.update(hashlib.sha256(f.read()).digest())
+    return digest.hexdigest()
 
 
 def main():
@@ -311,13 +372,12 @@ def main():
     only = set(sys.argv[2:])
     os.makedirs(out_dir, exist_ok=True)
     index_path = os.path.join(out_dir, "index.json")
-    # Every build directory asks for the export; one complete set made by this
-    # same script serves them all (touched, so the asking build sees it as new).
-    with open(__file__, "rb") as f:
-        script_hash = hashlib.sha256(f.read()).hexdigest()
+    # Every build directory asks for the export; one complete set made from these
+    # same sources serves them all (touched, so the asking build sees it as new).
+    script_hash = sources_hash()
     if not only and os.path.exists(index_path):
         with open(index_path) as f:
-            if json.load(f).get("script_sha256") == script_hash:
+            if json.load(f).get("sources_sha256") == script_hash:
                 os.utime(index_path)
                 print(f"ONNX reference models in {out_dir} are up to date", flush=True)
                 return
@@ -326,14 +386,14 @@ def main():
     print(f"exporting ONNX reference models to {out_dir} (torch {torch.__version__}, "
           f"torchvision {torchvision.__version__}, onnx {onnx.__version__})", flush=True)
     cases = []
-    for case in CASES:
+    for export, case in [(export_case, c) for c in CASES] + [(export_default_model, c) for c in DEFAULT_MODELS]:
         if not only or case[0] in only:
-            cases.append(export_case(out_dir, case))
+            cases.append(export(out_dir, case))
         elif os.path.exists(os.path.join(out_dir, case[0] + ".json")):  # exported by an earlier run
             with open(os.path.join(out_dir, case[0] + ".json")) as f:
                 cases.append(json.load(f))
     with open(index_path + ".tmp", "w") as f:
-        json.dump({"script_sha256": script_hash, "cases": cases}, f, indent=1)
+        json.dump({"sources_sha256": script_hash, "cases": cases}, f, indent=1)
     os.replace(index_path + ".tmp", index_path)
 
 
