@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <set>
 #include <string>
 
 #include "interpret/channel_gradient.h"
@@ -44,11 +46,12 @@ Run run(nl::Model& model, const nl::Tensor& input, int layer, int64_t channel, n
 TEST_CASE("The default models exported to ONNX import back to the native models", "[onnx][onnx_reference]") {
   const auto index = nl::test::load_onnx_reference_index();
   nl::ThreadPool pool(2);
-  int compared = 0;
+  std::set<std::string> compared;
   for (const auto& c : index.at("cases")) {
     if (!c.contains("native_model")) continue;
     const std::string name = c.at("name");
     INFO("case " << name);
+    compared.insert(c.at("native_model").get<std::string>());
     auto native = nl::load_model(std::string(NL_SOURCE_DIR) + "/" + c.at("native_model").get<std::string>());
     REQUIRE(native.ok());
     nl::Model& native_model = native.value();
@@ -93,7 +96,12 @@ TEST_CASE("The default models exported to ONNX import back to the native models"
     CHECK(grad_error <= kMaxRoundTripError);
     CHECK(native_output_error <= 1e-4);
     CHECK(native_grad_error <= 1e-4);
-    ++compared;
   }
-  CHECK(compared == 2);  // fashion-vgg and digits-vgg
+  // Every default model has its case (DEFAULT_MODELS in export_onnx.py).
+  std::set<std::string> default_models;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(NL_SOURCE_DIR) + "/assets/models"))
+    if (std::filesystem::exists(entry.path() / "model.json"))
+      default_models.insert("assets/models/" + entry.path().filename().string());
+  CHECK(!default_models.empty());
+  CHECK(compared == default_models);
 }
