@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """An independent check of a trained model: rebuilds the network of model.json in
-PyTorch (NCHW; neuronlens_model.py), loads weights.safetensors with its own reader, evaluates the test
-set read with its own loaders, and compares with `neuronlens eval` on the same
-model: the accuracies must agree within 0.1 percentage points.
+PyTorch (NCHW, by neuronlens_model.py, with its own safetensors reader),
+evaluates the test set read with its own loaders, and compares with
+`neuronlens eval` on the same model: the accuracies must agree within 0.1
+percentage points.
 
 Usage: check_model_eval.py NEURONLENS_CLI MODEL_DIR fashion-test|digits-test
          [--fashion-dir DIR] [--digits-dir DIR] [--min-accuracy A]
