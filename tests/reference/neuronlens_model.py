@@ -23,7 +23,6 @@ import struct
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 def read_safetensors(path):
