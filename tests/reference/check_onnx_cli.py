@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """End-to-end check of `neuronlens import`, `forward` and `grad` on the exported
-reference models (tests/reference/export_onnx.py): each small model is imported
+reference models (tests/reference/export_onnx.py), the default models among them: each is imported
 to a model folder, run from that folder and straight from the .onnx file, and
 its output and input gradient compared with PyTorch's (max|a-b| / max|b| <= 1e-4);
 a file that is not ONNX must fail with a message and exit code 1.
@@ -31,7 +31,7 @@ def main():
     cases = {c["name"]: c for c in json.load(open(os.path.join(ref, "index.json")))["cases"]}
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("small_cnn", "small_branchy", "small_head", "squeezenet1_1"):
+        for name in ("small_cnn", "small_branchy", "small_head", "squeezenet1_1", "fashion_vgg", "digits_vgg"):
             c = cases[name]
             onnx_path = os.path.join(ref, c["onnx"])
             config = os.path.join(tmp, name + ".json")
