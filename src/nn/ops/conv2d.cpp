@@ -3,7 +3,7 @@
 // Sections:
 //   1. creation and shape checks
 //   2. work plan: bands of output rows, thread-count-independent splits
-//   3. forward      (im2col + GEMM; 1x1 as a plain GEMM; depthwise by direct loops)
+//   3. forward      (im2col + GEMM with the weight packed once; 1x1 as a plain GEMM; depthwise by direct loops)
 //   4. backward     (input: GEMM with W then col2im; weight: GEMM with the unfolded input; bias: sums)
 //
 // Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -39,7 +40,8 @@ namespace {
 
 constexpr int64_t kMaxParams = limits::kMaxModelParameters;  // weights of one conv: 1 GiB of floats
 constexpr int64_t kMaxDim = int64_t{1} << 24;      // any single size or step
-constexpr int64_t kBandColFloats = int64_t{1} << 16;  // target size of one band's column matrix (256 KiB)
+constexpr int64_t kBandColFloats = int64_t{1} << 16;     // least target size of one band's column matrix (256 KiB)
+constexpr int64_t kMaxBandColFloats = int64_t{1} << 20;  // and its largest (4 MiB)
 constexpr int64_t kWeightGradSlices = 4;               // partial weight-gradient sums (fixed, see above)
 constexpr int64_t kWeightGradBudget = int64_t{1} << 24;  // floats for those partial sums
 
@@ -170,13 +172,18 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   plan.depthwise = g.group_channels() == 1 && plan.mg == 1;
   plan.pointwise = !plan.depthwise && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                    p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
-  // Bands hold about kBandColFloats of column matrix, and are tall enough that
-  // band b and band b+2 never read the same input row (band_rows*stride > the
-  // kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
+  // Each band's GEMM streams the whole weight, and its column matrix should
+  // stay in cache between im2col and the GEMM: so a band holds about as much
+  // column matrix as the weight has floats (deep layers, where the weight is
+  // large and the image small, get one band per image), but at least
+  // kBandColFloats and at most kMaxBandColFloats. Bands are also tall enough
+  // that band b and band b+2 never read the same input row (band_rows*stride >
+  // the kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
+  const int64_t band_floats = std::clamp(plan.mg * plan.k * int64_t{g.groups}, kBandColFloats, kMaxBandColFloats);
   const int64_t min_rows = (int64_t{p.dilation_h} * (p.kernel_h - 1)) / p.stride_h + 1;
   const int64_t per_row = g.out_w * (plan.pointwise ? g.in_c : g.col_width());
   // (An image shorter than min_rows is a single band, so the overlap rule holds there too.)
-  plan.band_rows = std::min(std::max(kBandColFloats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
+  plan.band_rows = std::min(std::max(band_floats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
   plan.band_rows = std::max<int64_t>(plan.band_rows, 1);
   plan.bands = (g.out_h + plan.band_rows - 1) / plan.band_rows;
   return plan;
@@ -205,6 +212,38 @@ float* output_band(float* y, const ConvPlan& plan, int64_t n, int64_t row_begin)
 }
 const float* output_band(const float* y, const ConvPlan& plan, int64_t n, int64_t row_begin) {
   return y + ((n * plan.geo.out_h + row_begin) * plan.geo.out_w) * plan.out_c;
+}
+
+// op(B) of one group's GEMM: W_g^T for the forward pass (y_g = col_g * W_g^T,
+// W_g stored [Mg, K]), W_g for the input gradient (dcol_g = dy_g * W_g).
+GemmArgs group_weight_operand(const ConvPlan& plan, bool for_input_grad) {
+  GemmArgs b;
+  b.trans_b = !for_input_grad;
+  b.k = for_input_grad ? plan.mg : plan.k;
+  b.n = for_input_grad ? plan.k : plan.mg;
+  b.ldb = plan.k;
+  return b;
+}
+
+int64_t packed_group_size(const ConvPlan& plan, bool for_input_grad) {
+  const GemmArgs b = group_weight_operand(plan, for_input_grad);
+  return gemm_f32_packed_b_size(b.k, b.n);
+}
+
+// Packs every group's weight ([G * Mg, K]) for the GEMMs of every band
+// (gemm_f32_pack_b); group g's panels start at g * packed_group_size().
+// Without it each band's GEMM packs the weight again: in deep layers (a
+// 3x3x512 weight against 49 pixels) that costs more than the arithmetic.
+void pack_group_weights(const ConvPlan& plan, const float* weight, bool for_input_grad, ThreadPool* pool,
+                        FloatBuffer& out) {
+  const int64_t group_size = packed_group_size(plan, for_input_grad);
+  if (out.size() < static_cast<size_t>(group_size * plan.geo.groups))
+    out.resize(static_cast<size_t>(group_size * plan.geo.groups));
+  for (int grp = 0; grp < plan.geo.groups; ++grp) {
+    GemmArgs b = group_weight_operand(plan, for_input_grad);
+    b.b = weight + grp * plan.mg * plan.k;
+    gemm_f32_pack_b(b, out.data() + grp * group_size, pool);
+  }
 }
 
 }  // namespace
@@ -259,6 +298,13 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   }
 
   const int64_t cg = g.group_channels(), width = g.col_width();
+  const Tensor& w = weight;  // read-only: a non-const access would mark it modified
+  if (w.modified() || packed_from_ != w.data()) {
+    pack_group_weights(plan, w.data(), /*for_input_grad=*/false, ctx.pool, packed_weight_);
+    packed_from_ = w.data();
+    w.clear_modified();
+  }
+  const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
     for (int64_t unit = begin; unit < end; ++unit) {
@@ -287,8 +333,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         args.k = plan.k;
         args.a = a + grp * (plan.pointwise ? cg : plan.k);
         args.lda = lda;
-        args.b = weight.data() + grp * plan.mg * plan.k;
-        args.ldb = plan.k;
+        args.packed_b = packed_weight_.data() + grp * packed_group;
         args.c = out + grp * plan.mg;
         args.ldc = plan.out_c;
         args.accumulate = b != nullptr;
@@ -424,6 +469,12 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
   // b+2 never touch the same input rows, so even bands run in parallel, then odd.
   if (input_grad) {
     float* dx = input_grad->data();
+    // Packed once per call for all bands (not kept: the forward's copy is the one reused).
+    thread_local FloatBuffer packed_buffer;
+    pack_group_weights(plan, std::as_const(weight).data(), /*for_input_grad=*/true, ctx.pool, packed_buffer);
+    // A plain pointer: lambdas running on pool threads would see their own thread_local.
+    const float* packed = packed_buffer.data();
+    const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/true);
     auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol, ThreadPool* gemm_pool) {
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
@@ -435,8 +486,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
         args.k = plan.mg;
         args.a = grad + grp * plan.mg;
         args.lda = plan.out_c;
-        args.b = weight.data() + grp * plan.mg * plan.k;  // W_g: [Mg, K]
-        args.ldb = plan.k;
+        args.packed_b = packed + grp * packed_group;  // W_g: [Mg, K]
         if (plan.pointwise) {  // dx rows are the column matrix: add straight into them
           args.c = dx + ((n * g.in_h + r0) * g.in_w) * g.in_c + grp * cg;
           args.ldc = g.in_c;
