@@ -25,11 +25,11 @@
 #endif
 #endif
 #include <stb/stb_image.h>
-
-#include "tensor/limits.h"
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+#include "tensor/limits.h"
 
 namespace nl {
 namespace {
