@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
-#include <utility>
 #include <vector>
 
 #include "tensor/shape.h"
@@ -37,64 +36,27 @@ class Tensor {
   Tensor() = default;
   // Zero-filled tensor of the given shape.
   explicit Tensor(const Shape& shape) : shape_(shape), data_(static_cast<size_t>(shape.elements()), 0.0f) {}
-  // Copies and moves leave the destination marked modified (see modified()).
-  Tensor(const Tensor& other) : shape_(other.shape_), data_(other.data_) {}
-  Tensor(Tensor&& other) noexcept : shape_(other.shape_), data_(std::move(other.data_)) { other.modified_ = true; }
-  Tensor& operator=(const Tensor& other) {
-    shape_ = other.shape_;
-    data_ = other.data_;
-    modified_ = true;
-    return *this;
-  }
-  Tensor& operator=(Tensor&& other) noexcept {
-    shape_ = other.shape_;
-    data_ = std::move(other.data_);
-    modified_ = other.modified_ = true;
-    return *this;
-  }
 
   const Shape& shape() const { return shape_; }
   int64_t elements() const { return static_cast<int64_t>(data_.size()); }
-  float* data() {
-    modified_ = true;
-    return data_.data();
-  }
+  float* data() { return data_.data(); }
   const float* data() const { return data_.data(); }
-  float& operator[](int64_t i) {
-    modified_ = true;
-    return data_[static_cast<size_t>(i)];
-  }
+  float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
   float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
 
   // Reshapes to `shape`, zero-filling; reuses the allocation when it is large enough.
   void resize(const Shape& shape) {
     shape_ = shape;
     data_.assign(static_cast<size_t>(shape.elements()), 0.0f);
-    modified_ = true;
   }
   // Changes the shape only; the element count must stay the same.
-  void reshape(const Shape& shape) {
-    shape_ = shape;
-    modified_ = true;
-  }
-  void fill(float value) {
-    data_.assign(data_.size(), value);
-    modified_ = true;
-  }
+  void reshape(const Shape& shape) { shape_ = shape; }
+  void fill(float value) { data_.assign(data_.size(), value); }
   void zero() { fill(0.0f); }
-
-  // True after any non-const access (data(), operator[], resize, reshape,
-  // fill, assignment) since the last clear_modified(). Lets the tensor's owner
-  // keep something derived from it (Conv2D: its weight packed for the GEMM)
-  // and know when to rebuild it. Read all data through a const Tensor& while
-  // deriving, or the derivation itself marks the tensor modified.
-  bool modified() const { return modified_; }
-  void clear_modified() const { modified_ = false; }
 
  private:
   Shape shape_;
   FloatBuffer data_;
-  mutable bool modified_ = true;
 };
 
 }  // namespace nl

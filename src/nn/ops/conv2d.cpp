@@ -3,7 +3,7 @@
 // Sections:
 //   1. creation and shape checks
 //   2. work plan: bands of output rows, thread-count-independent splits
-//   3. forward      (im2col + GEMM with the weight packed once; 1x1 as a plain GEMM; depthwise by direct loops)
+//   3. forward      (im2col + GEMM, transposed in weight-heavy layers; 1x1 as a plain GEMM; depthwise by direct loops)
 //   4. backward     (input: GEMM with W then col2im; weight: GEMM with the unfolded input; bias: sums)
 //
 // Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
@@ -26,7 +26,6 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
-#include <utility>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -141,6 +140,7 @@ struct ConvPlan {
   int64_t mg = 0, k = 0;           // output channels and receptive field of one group
   bool pointwise = false;          // 1x1, stride 1, no padding: the input is already the column matrix
   bool depthwise = false;          // one input and one output channel per group: direct loops
+  bool weight_heavy = false;       // more output channels per group than pixels per image (see forward)
   int64_t band_rows = 1, bands = 1;  // bands per image
 
   int64_t units() const { return batch * bands; }
@@ -186,6 +186,9 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   plan.band_rows = std::min(std::max(band_floats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
   plan.band_rows = std::max<int64_t>(plan.band_rows, 1);
   plan.bands = (g.out_h + plan.band_rows - 1) / plan.band_rows;
+  // Packing W_g^T once per call costs Mg x K; packing every band's column
+  // matrix instead costs (pixels per image) x K: the smaller one is packed.
+  plan.weight_heavy = plan.mg > g.out_h * g.out_w;
   return plan;
 }
 
@@ -195,6 +198,12 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
 // called often (2-7x slower otherwise, PLATFORM-NOTES.md).
 __attribute__((noinline)) void multiply_add(float* out, const float* a, const float* b, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
+// out[p * ldo + m] = in[m * cols + p] for m < rows, p < cols.
+__attribute__((noinline)) void transpose_into(const float* in, int64_t rows, int64_t cols, float* out, int64_t ldo) {
+  for (int64_t m = 0; m < rows; ++m)
+    for (int64_t p = 0; p < cols; ++p) out[p * ldo + m] = in[m * cols + p];
 }
 
 // The weight transposed to [KH, KW, C] for the depthwise loops, so that the
@@ -290,6 +299,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   const float* x = input.data();
   float* y = output.data();  // [N, OH, OW, Cout]
   const float* b = p_.has_bias ? bias.data() : nullptr;
+  const float* w = weight.data();  // [G * Mg, K]
 
   if (plan.depthwise) {
     const std::vector<float> taps = depthwise_taps(weight, g.in_c, int64_t{g.kernel_h} * g.kernel_w);
@@ -297,24 +307,28 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
     return;
   }
 
-  const int64_t cg = g.group_channels(), width = g.col_width();
-  const Tensor& w = weight;  // read-only: a non-const access would mark it modified
-  if (w.modified() || packed_from_ != w.data()) {
-    pack_group_weights(plan, w.data(), /*for_input_grad=*/false, ctx.pool, packed_weight_);
-    packed_from_ = w.data();
-    w.clear_modified();
-  }
+  // y_g = col_g * W_g^T needs W_g transposed into panels: packed once per call
+  // for all bands. Weight-heavy layers (deep stages: 512 channels, 49 pixels)
+  // compute y_g^T = W_g * col_g^T instead, so the GEMM reads the weight in
+  // place and packs only the smaller column matrix; y_g^T is then transposed
+  // into y. (Packing a 9 MB weight costs as much as its arithmetic.)
+  thread_local FloatBuffer packed_buffer;
+  if (!plan.weight_heavy) pack_group_weights(plan, w, /*for_input_grad=*/false, ctx.pool, packed_buffer);
+  // A plain pointer: lambdas running on pool threads would see their own thread_local.
+  const float* packed = packed_buffer.data();
   const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
+  const int64_t cg = g.group_channels(), width = g.col_width();
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+    std::vector<float> y_t(plan.weight_heavy ? static_cast<size_t>(plan.mg * plan.band_rows * g.out_w) : 0);
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
       float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
-      if (b)
+      if (b && !plan.weight_heavy)
         for (int64_t i = 0; i < pixels; ++i) std::copy(b, b + plan.out_c, out + i * plan.out_c);
-      // A: [pixels, K] per group, from the input itself or from its unfolding.
+      // col_g: [pixels, K] per group, from the input itself or from its unfolding.
       const float* a;
       int64_t lda;
       if (plan.pointwise) {
@@ -326,18 +340,36 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         lda = width;
       }
       for (int grp = 0; grp < g.groups; ++grp) {
+        const float* col_g = a + grp * (plan.pointwise ? cg : plan.k);
         GemmArgs args;
-        args.trans_b = true;  // W_g is [Mg, K]
-        args.m = pixels;
-        args.n = plan.mg;
         args.k = plan.k;
-        args.a = a + grp * (plan.pointwise ? cg : plan.k);
-        args.lda = lda;
-        args.packed_b = packed_weight_.data() + grp * packed_group;
-        args.c = out + grp * plan.mg;
-        args.ldc = plan.out_c;
         args.accumulate = b != nullptr;
-        gemm_f32(args, gemm_pool);
+        if (plan.weight_heavy) {
+          // y_t: [Mg, pixels], starting from the bias as the other path's C does.
+          if (b)
+            for (int64_t m = 0; m < plan.mg; ++m)
+              std::fill_n(y_t.data() + m * pixels, pixels, b[grp * plan.mg + m]);
+          args.m = plan.mg;
+          args.n = pixels;
+          args.a = w + grp * plan.mg * plan.k;  // W_g: [Mg, K]
+          args.lda = plan.k;
+          args.trans_b = true;  // col_g is [pixels, K]
+          args.b = col_g;
+          args.ldb = lda;
+          args.c = y_t.data();
+          args.ldc = pixels;
+          gemm_f32(args, gemm_pool);
+          transpose_into(y_t.data(), plan.mg, pixels, out + grp * plan.mg, plan.out_c);
+        } else {
+          args.m = pixels;
+          args.n = plan.mg;
+          args.a = col_g;
+          args.lda = lda;
+          args.packed_b = packed + grp * packed_group;  // W_g^T
+          args.c = out + grp * plan.mg;
+          args.ldc = plan.out_c;
+          gemm_f32(args, gemm_pool);
+        }
       }
     }
   });
@@ -469,11 +501,11 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
   // b+2 never touch the same input rows, so even bands run in parallel, then odd.
   if (input_grad) {
     float* dx = input_grad->data();
-    // Packed once per call for all bands (not kept: the forward's copy is the one reused).
-    thread_local FloatBuffer packed_buffer;
-    pack_group_weights(plan, std::as_const(weight).data(), /*for_input_grad=*/true, ctx.pool, packed_buffer);
-    // A plain pointer: lambdas running on pool threads would see their own thread_local.
-    const float* packed = packed_buffer.data();
+    // W_g packed once per call for all bands and images (freed after: in deep
+    // layers it is the size of the weight); a single band packs it in its GEMM.
+    FloatBuffer packed_buffer;
+    if (plan.units() > 1) pack_group_weights(plan, weight.data(), /*for_input_grad=*/true, ctx.pool, packed_buffer);
+    const float* packed = plan.units() > 1 ? packed_buffer.data() : nullptr;
     const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/true);
     auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol, ThreadPool* gemm_pool) {
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
@@ -486,7 +518,9 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
         args.k = plan.mg;
         args.a = grad + grp * plan.mg;
         args.lda = plan.out_c;
-        args.packed_b = packed + grp * packed_group;  // W_g: [Mg, K]
+        args.b = weight.data() + grp * plan.mg * plan.k;  // W_g: [Mg, K]
+        args.ldb = plan.k;
+        if (packed) args.packed_b = packed + grp * packed_group;
         if (plan.pointwise) {  // dx rows are the column matrix: add straight into them
           args.c = dx + ((n * g.in_h + r0) * g.in_w) * g.in_c + grp * cg;
           args.ldc = g.in_c;

@@ -4,7 +4,6 @@
 //   weight w: [Cout, KH, KW, Cin / groups]   (XNNPACK's layout)
 //   bias   b: [Cout]
 //   output y: [N, OH, OW, Cout], OH = (H + pad_top + pad_bottom - dilation_h*(KH-1) - 1) / stride_h + 1
-// Keeps a packed copy of the weight between calls (see packed_weight_).
 #pragma once
 #include <memory>
 
@@ -42,12 +41,6 @@ class Conv2D : public Op {
  private:
   explicit Conv2D(const Conv2DParams& params);
   Conv2DParams p_;
-  // The weight packed for the forward GEMMs (gemm_f32_pack_b, per group),
-  // rebuilt when `weight` is modified or moved (Tensor::modified()): packing
-  // costs as much as a deep layer's arithmetic, and feature visualization
-  // runs thousands of passes with the same weight.
-  FloatBuffer packed_weight_;
-  const float* packed_from_ = nullptr;
 };
 
 }  // namespace nl
