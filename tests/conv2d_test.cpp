@@ -258,6 +258,43 @@ TEST_CASE("conv2d: 3x3 Laplacian of a quadratic image is constant", "[conv2d]") 
   for (int i = 0; i < 4; ++i) CHECK(y[i] == 4.5f);
 }
 
+TEST_CASE("conv2d: a weight changed between calls is used", "[conv2d]") {
+  // Every way of changing the weight must reach the next forward (nothing
+  // derived from it, such as a packed copy, may outlive a call). 1x1 conv of a
+  // one-pixel image: y = w x; three channels and one pixel: the weight-heavy path.
+  Conv2DParams p;
+  p.in_channels = 2;
+  p.out_channels = 3;
+  p.has_bias = false;
+  auto conv = std::move(Conv2D::create(p).value());
+  Tensor x(Shape{1, 1, 1, 2});
+  x[0] = 1.0f;
+  x[1] = 10.0f;
+  Tensor y(Shape{1, 1, 1, 3});
+  const Tensor* in[] = {&x};
+  auto forward = [&] {
+    conv->forward({}, in, y);
+    return std::vector<float>{y[0], y[1], y[2]};
+  };
+  for (int i = 0; i < 6; ++i) conv->weight[i] = static_cast<float>(i);  // rows (0,1), (2,3), (4,5)
+  CHECK(forward() == std::vector<float>{10, 32, 54});
+  CHECK(forward() == std::vector<float>{10, 32, 54});
+  conv->weight[0] = 100.0f;  // operator[]
+  CHECK(forward() == std::vector<float>{110, 32, 54});
+  conv->weight.data()[5] = -1.0f;  // a pointer from data()
+  CHECK(forward() == std::vector<float>{110, 32, -6});
+  Tensor other(conv->weight.shape());
+  other.fill(1.0f);
+  conv->weight = other;  // assignment (may reuse the same allocation)
+  CHECK(forward() == std::vector<float>{11, 11, 11});
+  Tensor moved(conv->weight.shape());
+  moved.fill(2.0f);
+  conv->weight = std::move(moved);  // a move
+  CHECK(forward() == std::vector<float>{22, 22, 22});
+  for (const nl::Param& param : conv->params()) param.value->fill(0.5f);  // as optimizers and loaders do
+  CHECK(forward() == std::vector<float>{5.5f, 5.5f, 5.5f});
+}
+
 TEST_CASE("conv2d: all-ones 3x3 kernel with padding 1 counts neighbours, forward and backward", "[conv2d]") {
   // On a 3x3 image of ones, each output is the number of in-image pixels under
   // the window: 4 at corners, 6 at edges, 9 in the centre. With dy = 1, the

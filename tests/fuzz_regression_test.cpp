@@ -92,6 +92,18 @@ TEST_CASE("fuzz regression, image: fill bytes before the JPEG start marker do no
   CHECK_THAT(info.status().message(), Catch::Contains("Huffman table declares 512 codes"));
 }
 
+TEST_CASE("fuzz regression, image: a tiny file claiming a huge image is refused before decoding", "[fuzz][image]") {
+  // timeout-13a9cf2bfc469c1a: a 20-byte RLE greyscale TGA whose header claims
+  // 1024 x 51457 pixels (within the pixel limit); stb_image decoded it into a
+  // 53-million-pixel buffer of zeros, 15 s under the sanitizers.
+  const std::vector<uint8_t> tga = {0x00, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                    0x00, 0x00, 0x00, 0x04, 0x01, 0xc9, 0x08, 0xfa, 0x83, 0x40};
+  auto info = nl::read_image_info(tga, "tiny.tga");
+  REQUIRE_FALSE(info.ok());
+  CHECK_THAT(info.status().message(), Catch::Contains("1024 x 51457") && Catch::Contains("truncated or corrupt"));
+  CHECK_FALSE(nl::decode_image(tga, "tiny.tga", 4).ok());
+}
+
 TEST_CASE("fuzz regression, onnx: a NaN initializer is an import error, not a model that cannot load", "[fuzz][onnx]") {
   // crash-596dce4cd26a410a: the importer accepted a NaN bias, and the model it
   // made failed to save (the model format holds finite weights only).

@@ -251,3 +251,46 @@ TEST_CASE("gemm_f32 dispatches to a correct kernel", "[gemm]") {
   const std::vector<float> c = p.run([&](const GemmArgs& g) { nl::gemm_f32(g, &pool); });
   check_against_reference(p, c, std::string("gemm_f32 via ") + nl::gemm_f32_kernel_name());
 }
+
+TEST_CASE("gemm with op(B) packed beforehand matches the reference and the unpacked call bit for bit", "[gemm]") {
+  // Convolutions pack their weight once per call (gemm_f32_pack_b) and reuse it
+  // for every band; the packed path must compute exactly what packing per call does.
+  nl::ThreadPool pool(2);
+  using Split = F32GemmTuning::Split;
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    const F32GemmTuning tunings[] = {{}, {3, kernel->mr, kernel->nr}, {8, 2 * kernel->mr, 2 * kernel->nr, Split::Rows},
+                                     {5, 3 * kernel->mr, kernel->nr, Split::Columns}};
+    uint32_t seed = 7000;
+    for (const F32GemmTuning& tuning : tunings)
+      for (int combo = 0; combo < 8; ++combo) {
+        const bool trans_a = combo & 1, trans_b = combo & 2, accumulate = combo & 4;
+        const Problem p(3 * kernel->mr + 1, 3 * kernel->nr - 1, 300, trans_a, trans_b, accumulate, 2, seed++);
+        std::vector<float> packed(static_cast<size_t>(nl::gemm_f32_packed_b_size_for(*kernel, p.args.k, p.args.n)),
+                                  -1.0f);
+        nl::gemm_f32_pack_b_for(*kernel, p.args, packed.data(), &pool);
+        nl::ThreadPool* threads = tuning.split != Split::Auto ? &pool : nullptr;  // forced splits need 2 threads
+        const std::vector<float> plain =
+            p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, threads, tuning); });
+        const std::vector<float> prepacked = p.run([&](const GemmArgs& g) {
+          GemmArgs with_packed = g;
+          with_packed.packed_b = packed.data();
+          with_packed.b = nullptr;  // must not be read
+          nl::gemm_f32_with_kernel(*kernel, with_packed, threads, tuning);
+        });
+        const std::string what = describe(*kernel, p, (" kc=" + std::to_string(tuning.kc)).c_str());
+        INFO(what);
+        REQUIRE(std::memcmp(plain.data(), prepacked.data(), plain.size() * sizeof(float)) == 0);
+        check_against_reference(p, prepacked, what + " prepacked");
+      }
+  }
+  // The public entry points (best kernel), as the convolution uses them.
+  const Problem p(50, 70, 129, false, true, true, 0, 7777);
+  std::vector<float> packed(static_cast<size_t>(nl::gemm_f32_packed_b_size(p.args.k, p.args.n)));
+  nl::gemm_f32_pack_b(p.args, packed.data(), nullptr);
+  const std::vector<float> c = p.run([&](const GemmArgs& g) {
+    GemmArgs with_packed = g;
+    with_packed.packed_b = packed.data();
+    nl::gemm_f32(with_packed, &pool);
+  });
+  check_against_reference(p, c, "gemm_f32 with packed B");
+}

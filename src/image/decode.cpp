@@ -29,6 +29,8 @@
 #pragma GCC diagnostic pop
 #endif
 
+#include "tensor/limits.h"
+
 namespace nl {
 namespace {
 
@@ -114,6 +116,18 @@ Result<ImageInfo> read_image_info(std::span<const uint8_t> bytes, const std::str
     return Status::Error(source + ": not a readable image (" + reason() + ")");
   if (w <= 0 || h <= 0 || c < 1 || c > 4)
     return Status::Error(source + ": the header gives an invalid size " + std::to_string(w) + " x " + std::to_string(h));
+  // No format stb_image reads packs more than about 8,300 pixels into a byte
+  // (deflate on 1-bit PNG rows: 8 x 1032; GIF's LZW: about 2,700; run lengths:
+  // 64). A header claiming more is a truncated or corrupt file, which
+  // stb_image would decode anyway, filling a buffer of the claimed size with
+  // zeros: a 20-byte TGA claiming 1024 x 51457 pixels took 15 s (tools/fuzz image).
+  // (Sizes over the pixel limit are left to the callers, whose message names that limit.)
+  constexpr int64_t kMaxPixelsPerFileByte = 16384;
+  const int64_t pixels = int64_t{w} * h;
+  if (pixels <= limits::kMaxImagePixels && pixels > kMaxPixelsPerFileByte * static_cast<int64_t>(bytes.size()))
+    return Status::Error(source + ": the header claims " + std::to_string(w) + " x " + std::to_string(h) +
+                         " pixels, far more than " + std::to_string(bytes.size()) +
+                         " bytes can hold: the file is truncated or corrupt");
   return ImageInfo{w, h, c};
 }
 

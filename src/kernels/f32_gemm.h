@@ -60,7 +60,14 @@ std::span<const F32GemmKernel> f32_gemm_kernels();
 // The kernel gemm_f32 uses: the last supported entry of f32_gemm_kernels().
 const F32GemmKernel& f32_gemm_best_kernel();
 
-// gemm_f32 with a chosen kernel (which must be supported). Results are
+// gemm_f32_packed_b_size and gemm_f32_pack_b for a chosen kernel: the packed
+// layout depends on its NR (panel q of NR columns at q * k * NR, element
+// (k, j) of the panel at k * NR + j, zero past n).
+int64_t gemm_f32_packed_b_size_for(const F32GemmKernel& kernel, int64_t k, int64_t n);
+void gemm_f32_pack_b_for(const F32GemmKernel& kernel, const GemmArgs& args, float* out, ThreadPool* pool);
+
+// gemm_f32 with a chosen kernel (which must be supported; args.packed_b, if
+// set, packed for this kernel). Results are
 // bit-identical for any thread count, split, mc and nc: only kc changes them.
 void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& args, ThreadPool* pool,
                           const F32GemmTuning& tuning = {});

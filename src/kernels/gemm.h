@@ -20,11 +20,25 @@ struct GemmArgs {
   float* c = nullptr;
   int64_t ldc = 0;
   bool accumulate = false;  // C += op(A) op(B) instead of C = op(A) op(B)
+  // op(B) already packed by gemm_f32_pack_b (then b, ldb and trans_b are not
+  // read). A convolution multiplies the same weight with every band of its
+  // image; packing it once per call instead of once per band saves a pass
+  // over the weight each time (as much work as the arithmetic in deep layers).
+  const float* packed_b = nullptr;
 };
 
 // The fastest kernel this build and CPU have, split over the pool's threads
 // (pool may be null: one thread).
 void gemm_f32(const GemmArgs& args, ThreadPool* pool);
+
+// Floats needed to hold op(B) (k x n) packed for gemm_f32's kernel.
+int64_t gemm_f32_packed_b_size(int64_t k, int64_t n);
+
+// Packs op(B) of `args` (b, ldb, trans_b, k, n) into `out`
+// (gemm_f32_packed_b_size floats), for args.packed_b of later gemm_f32 calls
+// with the same k and n, split over the pool's threads (pool may be null).
+// The results are bit-identical to unpacked calls.
+void gemm_f32_pack_b(const GemmArgs& args, float* out, ThreadPool* pool);
 
 // Plain loops, accumulated in double: the oracle the fast kernels are tested against.
 void gemm_f32_reference(const GemmArgs& args);

@@ -1,6 +1,26 @@
 #include "nn/executor.h"
 
+#include <chrono>
+
 namespace nl {
+
+namespace {
+
+// Adds the time `run` takes to times[node] when times is non-null.
+template <typename Run>
+void timed(std::vector<double>* times, int node, Run&& run) {
+  if (!times) {
+    run();
+    return;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  run();
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+  if (times->size() <= static_cast<size_t>(node)) times->resize(static_cast<size_t>(node) + 1, 0.0);
+  (*times)[static_cast<size_t>(node)] += took.count();
+}
+
+}  // namespace
 
 Executor::Executor(Graph* graph, ThreadPool* pool) : graph_(graph), pool_(pool) {}
 
@@ -36,7 +56,9 @@ Status Executor::forward_until(const Tensor& input, int last, bool training, uin
     Tensor& out = values_[static_cast<size_t>(i)];
     out.resize(shapes_[static_cast<size_t>(i)]);
     ctx.seed = seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;  // distinct stream per node
-    if (!backend_ || !backend_->forward_node(ctx, i, ins, out)) n.op->forward(ctx, ins, out);
+    timed(profile_ ? &profile_->forward_ms : nullptr, i, [&] {
+      if (!backend_ || !backend_->forward_node(ctx, i, ins, out)) n.op->forward(ctx, ins, out);
+    });
   }
   computed_until_ = last;
   return Status::Ok();
@@ -100,7 +122,8 @@ Status Executor::backward(const BackwardRequest& r) {
     const bool params = r.want_param_grads && !n.op->params().empty();
     if (!any && !params) continue;
     ctx.seed = seed_ + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
-    n.op->backward(ctx, ins, values_[k], grads_[k], in_grads, r.want_param_grads);
+    timed(profile_ ? &profile_->backward_ms : nullptr, i,
+          [&] { n.op->backward(ctx, ins, values_[k], grads_[k], in_grads, r.want_param_grads); });
   }
   return Status::Ok();
 }

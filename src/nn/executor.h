@@ -11,6 +11,12 @@
 
 namespace nl {
 
+// Time spent in each node's forward and backward, summed over the passes run
+// while it was attached (for tools/bench's --profile; ms, indexed by node).
+struct ExecutorProfile {
+  std::vector<double> forward_ms, backward_ms;
+};
+
 struct BackwardRequest {
   int from = -1;                  // node whose gradient is seeded
   const Tensor* seed = nullptr;   // d(objective)/d(value(from)), same shape as value(from)
@@ -41,6 +47,9 @@ class Executor {
   void set_forward_backend(ForwardBackend* backend) { backend_ = backend; }
   ForwardBackend* forward_backend() const { return backend_; }
 
+  // Adds per-node times to `profile` (null: stop timing). Must outlive its use.
+  void set_profile(ExecutorProfile* profile) { profile_ = profile; }
+
   Graph& graph() { return *graph_; }
   ThreadPool* pool() const { return pool_; }
 
@@ -48,6 +57,7 @@ class Executor {
   Graph* graph_;
   ThreadPool* pool_;
   ForwardBackend* backend_ = nullptr;
+  ExecutorProfile* profile_ = nullptr;
   bool training_ = false;
   uint64_t seed_ = 0;
   int computed_until_ = -1;

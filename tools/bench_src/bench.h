@@ -17,6 +17,7 @@ struct Options {
   std::string workloads;              // --workloads forward_b1,grad_b1: only these (default: all)
   int runs = 20;                      // --runs N: timed runs after the warm-up
   int warmup = 3;                     // --warmup N
+  bool profile = false;               // --profile: per-node times of the model runs, on stderr
 };
 
 using BenchmarkFn = void (*)(const Options&);

@@ -49,7 +49,7 @@ namespace {
 
 int usage() {
   std::fprintf(stderr, "usage: neuronlens_bench NAME... [--threads 1,2] [--filter TEXT]\n"
-               "       [--models-dir DIR --models a,b --workloads w,v --runs N --warmup N] | --list\nbenchmarks:");
+               "       [--models-dir DIR --models a,b --workloads w,v --runs N --warmup N --profile] | --list\nbenchmarks:");
   for (const auto& [name, fn] : nl::bench::registry()) std::fprintf(stderr, " %s", name.c_str());
   std::fprintf(stderr, "\n");
   return 2;
@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       (arg == "--runs" ? options.runs : options.warmup) = n;
+    } else if (arg == "--profile") {
+      options.profile = true;
     } else if (!arg.empty() && arg[0] != '-') {
       names.push_back(arg);
     } else {

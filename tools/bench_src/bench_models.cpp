@@ -141,6 +141,35 @@ std::string output_path(const PeerModel& m, const std::string& engine, int threa
 void warn(const Status& s) { std::fprintf(stderr, "peer_models: %s\n", s.message().c_str()); }
 
 // forward_bB and grad_b1 through `executor` (with whatever forward backend it has).
+// With --profile: times fn's runs node by node (after time_runs has warmed it up)
+// and prints, on stderr, the nodes taking at least 1% of the total, slowest first.
+void print_profile(const std::string& label, Executor& ex, const std::function<void()>& fn, const Options& o) {
+  if (!o.profile) return;
+  ExecutorProfile profile;
+  ex.set_profile(&profile);
+  for (int i = 0; i < o.runs; ++i) fn();
+  ex.set_profile(nullptr);
+  const Graph& g = ex.graph();
+  struct Row {
+    double ms;
+    int node;
+    const char* pass;
+  };
+  std::vector<Row> rows;
+  double total = 0;
+  for (auto [times, pass] : {std::pair{&profile.forward_ms, "forward"}, std::pair{&profile.backward_ms, "backward"}})
+    for (size_t i = 0; i < times->size(); ++i) {
+      rows.push_back({(*times)[i] / o.runs, static_cast<int>(i), pass});
+      total += (*times)[i] / o.runs;
+    }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ms > b.ms; });
+  std::fprintf(stderr, "profile %s: %.3f ms per run in the nodes\n", label.c_str(), total);
+  for (const Row& r : rows)
+    if (r.ms >= 0.01 * total)
+      std::fprintf(stderr, "  %8.3f ms %5.1f%%  %-8s %s %s\n", r.ms, 100 * r.ms / total, r.pass,
+                   g.node(r.node).name.c_str(), ex.value(r.node).shape().str().c_str());
+}
+
 void run_inference(const std::string& engine, PeerModel& m, Executor& ex, int threads, const Options& o) {
   const double flops_per_image = m.spec["flops_per_image"].get<double>();
   for (int batch : {1, 64}) {
@@ -155,6 +184,8 @@ void run_inference(const std::string& engine, PeerModel& m, Executor& ex, int th
     if (!written.ok()) warn(written);
     const Timing t = time_runs([&] { (void)ex.forward(x.value()); }, o);
     print_model_result(engine, m, workload, threads, o, t, flops_per_image * batch, out);
+    print_profile(engine + " " + m.name + " " + workload + " " + std::to_string(threads) + "T", ex,
+                  [&] { (void)ex.forward(x.value()); }, o);
   }
   if (wanted(o.workloads, "grad_b1")) {
     auto x = read_input(m, 1);
@@ -168,6 +199,8 @@ void run_inference(const std::string& engine, PeerModel& m, Executor& ex, int th
     const Timing t = time_runs([&] { (void)channel_mean_input_gradient(ex, x.value(), m.target, channel); }, o);
     print_model_result(engine, m, "grad_b1", threads, o, t, 2.0 * m.spec["flops_to_target_per_image"].get<double>(),
                        out);
+    print_profile(engine + " " + m.name + " grad_b1 " + std::to_string(threads) + "T", ex,
+                  [&] { (void)channel_mean_input_gradient(ex, x.value(), m.target, channel); }, o);
   }
 }
 

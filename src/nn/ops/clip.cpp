@@ -30,7 +30,10 @@ void Clip::backward(const OpContext&, std::span<const Tensor* const> inputs, con
   float* dx = input_grads[0]->data();
   const int64_t n = output_grad.elements();
   const float lo = min_, hi = max_;
-  for (int64_t i = 0; i < n; ++i) dx[i] += (x[i] > lo && x[i] < hi) ? dy[i] : 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = dy[i];  // read unconditionally: a select, not a branch (see relu.cpp)
+    dx[i] += (x[i] > lo && x[i] < hi) ? g : 0.0f;
+  }
 }
 
 }  // namespace nl

@@ -3,7 +3,7 @@
 // Sections:
 //   1. creation and shape checks
 //   2. work plan: bands of output rows, thread-count-independent splits
-//   3. forward      (im2col + GEMM; 1x1 as a plain GEMM; depthwise by direct loops)
+//   3. forward      (im2col + GEMM, transposed in weight-heavy layers; 1x1 as a plain GEMM; depthwise by direct loops)
 //   4. backward     (input: GEMM with W then col2im; weight: GEMM with the unfolded input; bias: sums)
 //
 // Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
@@ -39,7 +39,8 @@ namespace {
 
 constexpr int64_t kMaxParams = limits::kMaxModelParameters;  // weights of one conv: 1 GiB of floats
 constexpr int64_t kMaxDim = int64_t{1} << 24;      // any single size or step
-constexpr int64_t kBandColFloats = int64_t{1} << 16;  // target size of one band's column matrix (256 KiB)
+constexpr int64_t kBandColFloats = int64_t{1} << 16;     // least target size of one band's column matrix (256 KiB)
+constexpr int64_t kMaxBandColFloats = int64_t{1} << 20;  // and its largest (4 MiB)
 constexpr int64_t kWeightGradSlices = 4;               // partial weight-gradient sums (fixed, see above)
 constexpr int64_t kWeightGradBudget = int64_t{1} << 24;  // floats for those partial sums
 
@@ -139,6 +140,7 @@ struct ConvPlan {
   int64_t mg = 0, k = 0;           // output channels and receptive field of one group
   bool pointwise = false;          // 1x1, stride 1, no padding: the input is already the column matrix
   bool depthwise = false;          // one input and one output channel per group: direct loops
+  bool weight_heavy = false;       // more output channels per group than pixels per image (see forward)
   int64_t band_rows = 1, bands = 1;  // bands per image
 
   int64_t units() const { return batch * bands; }
@@ -170,15 +172,23 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   plan.depthwise = g.group_channels() == 1 && plan.mg == 1;
   plan.pointwise = !plan.depthwise && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                    p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
-  // Bands hold about kBandColFloats of column matrix, and are tall enough that
-  // band b and band b+2 never read the same input row (band_rows*stride > the
-  // kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
+  // Each band's GEMM streams the whole weight, and its column matrix should
+  // stay in cache between im2col and the GEMM: so a band holds about as much
+  // column matrix as the weight has floats (deep layers, where the weight is
+  // large and the image small, get one band per image), but at least
+  // kBandColFloats and at most kMaxBandColFloats. Bands are also tall enough
+  // that band b and band b+2 never read the same input row (band_rows*stride >
+  // the kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
+  const int64_t band_floats = std::clamp(plan.mg * plan.k * int64_t{g.groups}, kBandColFloats, kMaxBandColFloats);
   const int64_t min_rows = (int64_t{p.dilation_h} * (p.kernel_h - 1)) / p.stride_h + 1;
   const int64_t per_row = g.out_w * (plan.pointwise ? g.in_c : g.col_width());
   // (An image shorter than min_rows is a single band, so the overlap rule holds there too.)
-  plan.band_rows = std::min(std::max(kBandColFloats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
+  plan.band_rows = std::min(std::max(band_floats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
   plan.band_rows = std::max<int64_t>(plan.band_rows, 1);
   plan.bands = (g.out_h + plan.band_rows - 1) / plan.band_rows;
+  // Packing W_g^T once per call costs Mg x K; packing every band's column
+  // matrix instead costs (pixels per image) x K: the smaller one is packed.
+  plan.weight_heavy = plan.mg > g.out_h * g.out_w;
   return plan;
 }
 
@@ -188,6 +198,12 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
 // called often (2-7x slower otherwise, PLATFORM-NOTES.md).
 __attribute__((noinline)) void multiply_add(float* out, const float* a, const float* b, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] += a[i] * b[i];
+}
+
+// out[p * ldo + m] = in[m * cols + p] for m < rows, p < cols.
+__attribute__((noinline)) void transpose_into(const float* in, int64_t rows, int64_t cols, float* out, int64_t ldo) {
+  for (int64_t m = 0; m < rows; ++m)
+    for (int64_t p = 0; p < cols; ++p) out[p * ldo + m] = in[m * cols + p];
 }
 
 // The weight transposed to [KH, KW, C] for the depthwise loops, so that the
@@ -205,6 +221,38 @@ float* output_band(float* y, const ConvPlan& plan, int64_t n, int64_t row_begin)
 }
 const float* output_band(const float* y, const ConvPlan& plan, int64_t n, int64_t row_begin) {
   return y + ((n * plan.geo.out_h + row_begin) * plan.geo.out_w) * plan.out_c;
+}
+
+// op(B) of one group's GEMM: W_g^T for the forward pass (y_g = col_g * W_g^T,
+// W_g stored [Mg, K]), W_g for the input gradient (dcol_g = dy_g * W_g).
+GemmArgs group_weight_operand(const ConvPlan& plan, bool for_input_grad) {
+  GemmArgs b;
+  b.trans_b = !for_input_grad;
+  b.k = for_input_grad ? plan.mg : plan.k;
+  b.n = for_input_grad ? plan.k : plan.mg;
+  b.ldb = plan.k;
+  return b;
+}
+
+int64_t packed_group_size(const ConvPlan& plan, bool for_input_grad) {
+  const GemmArgs b = group_weight_operand(plan, for_input_grad);
+  return gemm_f32_packed_b_size(b.k, b.n);
+}
+
+// Packs every group's weight ([G * Mg, K]) for the GEMMs of every band
+// (gemm_f32_pack_b); group g's panels start at g * packed_group_size().
+// Without it each band's GEMM packs the weight again: in deep layers (a
+// 3x3x512 weight against 49 pixels) that costs more than the arithmetic.
+void pack_group_weights(const ConvPlan& plan, const float* weight, bool for_input_grad, ThreadPool* pool,
+                        FloatBuffer& out) {
+  const int64_t group_size = packed_group_size(plan, for_input_grad);
+  if (out.size() < static_cast<size_t>(group_size * plan.geo.groups))
+    out.resize(static_cast<size_t>(group_size * plan.geo.groups));
+  for (int grp = 0; grp < plan.geo.groups; ++grp) {
+    GemmArgs b = group_weight_operand(plan, for_input_grad);
+    b.b = weight + grp * plan.mg * plan.k;
+    gemm_f32_pack_b(b, out.data() + grp * group_size, pool);
+  }
 }
 
 }  // namespace
@@ -251,6 +299,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   const float* x = input.data();
   float* y = output.data();  // [N, OH, OW, Cout]
   const float* b = p_.has_bias ? bias.data() : nullptr;
+  const float* w = weight.data();  // [G * Mg, K]
 
   if (plan.depthwise) {
     const std::vector<float> taps = depthwise_taps(weight, g.in_c, int64_t{g.kernel_h} * g.kernel_w);
@@ -258,17 +307,28 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
     return;
   }
 
+  // y_g = col_g * W_g^T needs W_g transposed into panels: packed once per call
+  // for all bands. Weight-heavy layers (deep stages: 512 channels, 49 pixels)
+  // compute y_g^T = W_g * col_g^T instead, so the GEMM reads the weight in
+  // place and packs only the smaller column matrix; y_g^T is then transposed
+  // into y. (Packing a 9 MB weight costs as much as its arithmetic.)
+  thread_local FloatBuffer packed_buffer;
+  if (!plan.weight_heavy) pack_group_weights(plan, w, /*for_input_grad=*/false, ctx.pool, packed_buffer);
+  // A plain pointer: lambdas running on pool threads would see their own thread_local.
+  const float* packed = packed_buffer.data();
+  const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
   const int64_t cg = g.group_channels(), width = g.col_width();
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+    std::vector<float> y_t(plan.weight_heavy ? static_cast<size_t>(plan.mg * plan.band_rows * g.out_w) : 0);
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
       float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
-      if (b)
+      if (b && !plan.weight_heavy)
         for (int64_t i = 0; i < pixels; ++i) std::copy(b, b + plan.out_c, out + i * plan.out_c);
-      // A: [pixels, K] per group, from the input itself or from its unfolding.
+      // col_g: [pixels, K] per group, from the input itself or from its unfolding.
       const float* a;
       int64_t lda;
       if (plan.pointwise) {
@@ -280,19 +340,36 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         lda = width;
       }
       for (int grp = 0; grp < g.groups; ++grp) {
+        const float* col_g = a + grp * (plan.pointwise ? cg : plan.k);
         GemmArgs args;
-        args.trans_b = true;  // W_g is [Mg, K]
-        args.m = pixels;
-        args.n = plan.mg;
         args.k = plan.k;
-        args.a = a + grp * (plan.pointwise ? cg : plan.k);
-        args.lda = lda;
-        args.b = weight.data() + grp * plan.mg * plan.k;
-        args.ldb = plan.k;
-        args.c = out + grp * plan.mg;
-        args.ldc = plan.out_c;
         args.accumulate = b != nullptr;
-        gemm_f32(args, gemm_pool);
+        if (plan.weight_heavy) {
+          // y_t: [Mg, pixels], starting from the bias as the other path's C does.
+          if (b)
+            for (int64_t m = 0; m < plan.mg; ++m)
+              std::fill_n(y_t.data() + m * pixels, pixels, b[grp * plan.mg + m]);
+          args.m = plan.mg;
+          args.n = pixels;
+          args.a = w + grp * plan.mg * plan.k;  // W_g: [Mg, K]
+          args.lda = plan.k;
+          args.trans_b = true;  // col_g is [pixels, K]
+          args.b = col_g;
+          args.ldb = lda;
+          args.c = y_t.data();
+          args.ldc = pixels;
+          gemm_f32(args, gemm_pool);
+          transpose_into(y_t.data(), plan.mg, pixels, out + grp * plan.mg, plan.out_c);
+        } else {
+          args.m = pixels;
+          args.n = plan.mg;
+          args.a = col_g;
+          args.lda = lda;
+          args.packed_b = packed + grp * packed_group;  // W_g^T
+          args.c = out + grp * plan.mg;
+          args.ldc = plan.out_c;
+          gemm_f32(args, gemm_pool);
+        }
       }
     }
   });
@@ -424,6 +501,12 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
   // b+2 never touch the same input rows, so even bands run in parallel, then odd.
   if (input_grad) {
     float* dx = input_grad->data();
+    // W_g packed once per call for all bands and images (freed after: in deep
+    // layers it is the size of the weight); a single band packs it in its GEMM.
+    FloatBuffer packed_buffer;
+    if (plan.units() > 1) pack_group_weights(plan, weight.data(), /*for_input_grad=*/true, ctx.pool, packed_buffer);
+    const float* packed = plan.units() > 1 ? packed_buffer.data() : nullptr;
+    const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/true);
     auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol, ThreadPool* gemm_pool) {
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
@@ -437,6 +520,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
         args.lda = plan.out_c;
         args.b = weight.data() + grp * plan.mg * plan.k;  // W_g: [Mg, K]
         args.ldb = plan.k;
+        if (packed) args.packed_b = packed + grp * packed_group;
         if (plan.pointwise) {  // dx rows are the column matrix: add straight into them
           args.c = dx + ((n * g.in_h + r0) * g.in_w) * g.in_c + grp * cg;
           args.ldc = g.in_c;

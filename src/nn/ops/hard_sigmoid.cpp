@@ -32,7 +32,8 @@ void HardSigmoid::backward(const OpContext&, std::span<const Tensor* const> inpu
   const float alpha = alpha_, beta = beta_;
   for (int64_t i = 0; i < n; ++i) {
     const float v = alpha * x[i] + beta;
-    dx[i] += (v > 0.0f && v < 1.0f) ? alpha * dy[i] : 0.0f;
+    const float g = alpha * dy[i];  // read unconditionally: a select, not a branch (see relu.cpp)
+    dx[i] += (v > 0.0f && v < 1.0f) ? g : 0.0f;
   }
 }
 

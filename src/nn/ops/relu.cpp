@@ -20,7 +20,12 @@ void ReLU::backward(const OpContext&, std::span<const Tensor* const> inputs, con
   const float* dy = output_grad.data();
   float* dx = input_grads[0]->data();
   const int64_t n = output_grad.elements();
-  for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
+  // dy is read whatever the sign, so the loop compiles to a vector select;
+  // reading it only where x > 0 made a branch per element (15x slower natively).
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = dy[i];
+    dx[i] += x[i] > 0.0f ? g : 0.0f;
+  }
 }
 
 }  // namespace nl
