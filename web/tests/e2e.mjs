@@ -149,6 +149,20 @@ async function main() {
            '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
   const requests = [];
+  // Content-Security-Policy violations, in every page and context the tests open
+  // (the event, and Chromium's console message for it).
+  const cspViolations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const created = await newContext(options);
+    await created.exposeBinding('__reportCspViolation', (source, text) => cspViolations.push(text));
+    await created.addInitScript(() => {
+      self.addEventListener('securitypolicyviolation', (e) =>
+        self.__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));
+    });
+    created.on('console', (m) => { if (/Content Security Policy|Content-Security-Policy|unsafe-eval/i.test(m.text())) cspViolations.push(m.text()); });
+    return created;
+  };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
@@ -577,6 +591,25 @@ async function main() {
       await plain.close();
     });
 
+    await test('same visualization bit for bit in the threaded build (2 threads) and the single-threaded one (1 thread)', async () => {
+      assert(link && pixels, 'needs the link test');
+      assert(linkedState.engine.threaded && linkedState.engine.threads >= 2, `the link was made on ${JSON.stringify(linkedState.engine)}`);
+      const plain = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+      const p = await plain.newPage();
+      await p.goto(`http://127.0.0.1:${port + 1}/?sw=0${new URL(link).hash}`);
+      await appReady(p);
+      await waitFor(p, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
+      const s = await state(p);
+      assert(!s.engine.threaded && s.engine.threads === 1, `engine ${JSON.stringify(s.engine)}`);
+      for (const key of ['model', 'layer', 'neuron']) assert(s[key] === linkedState[key], `${key}: ${s[key]} vs ${linkedState[key]}`);
+      const single = await p.evaluate(async () => Array.from((await window.neuronlens.visualization()).rgba));
+      assert(single.length === pixels.length, `${single.length} bytes, the threaded build gave ${pixels.length}`);
+      const differing = single.reduce((n, v, i) => n + (v !== pixels[i]), 0);
+      figures.visualizationBytesDifferingThreadedVsSingle = differing;
+      assert(differing === 0, `${differing} of ${pixels.length} visualization bytes differ between the builds`);
+      await plain.close();
+    });
+
     await test('kiosk mode: large touch-friendly layout', async () => {
       const kiosk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const p = await kiosk.newPage();
@@ -608,6 +641,32 @@ async function main() {
       figures.downloadFiles = urls.size;
       figures.downloadBytesGzip = bytes;
       assert(bytes < 4e6, `${(bytes / 1e6).toFixed(2)} MB downloaded`);
+    });
+
+    await test('csp: the page\'s policy has no \'unsafe-eval\', the served jsimgui loader no new Function, and no violation occurred', async () => {
+      const html = await (await fetch(`${origin}/index.html`)).text();
+      const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/);
+      assert(policy, 'index.html has no Content-Security-Policy');
+      const scriptSrc = policy[1].split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src')) || '';
+      assert(!/'unsafe-eval'/.test(policy[1]), `the policy allows 'unsafe-eval': ${policy[1]}`);
+      assert(/'wasm-unsafe-eval'/.test(scriptSrc), `script-src does not allow wasm: ${scriptSrc}`);
+      for (const url of ['/web/app/main.js', '/web/app/engine_worker.js']) {
+        const workerPolicy = (await fetch(`${origin}${url}`)).headers.get('content-security-policy') || '';
+        assert(!/'unsafe-eval'/.test(workerPolicy), `${url} is served with 'unsafe-eval': ${workerPolicy}`);
+      }
+      const loader = await (await fetch(`${origin}/build/app/jsimgui/loader-extensions.js`)).text();
+      assert(loader.length > 1e6 && !/\bnew\s+Function\b/.test(loader) && !/(^|[^\w$.])eval\s*\(/.test(loader),
+             'the served jsimgui loader still builds code from strings');
+      // No violation in any page the tests opened so far.
+      figures.cspViolations = cspViolations.length;
+      assert(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.slice(0, 3).join(' | ')}`);
+      // The policy is the one in force: a string evaluated in a fresh page is refused.
+      const probe = await browser.newContext({ serviceWorkers: 'block' });
+      const p = await probe.newPage();
+      await p.goto(`${origin}/?sw=0`);
+      const refused = await p.evaluate(() => { try { new Function('return 1')(); return false; } catch (e) { return e instanceof EvalError; } });
+      await probe.close();
+      assert(refused, 'new Function ran: the page\'s policy does not forbid it');
     });
 
     await test('no errors in the console', async () => {
