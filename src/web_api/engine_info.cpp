@@ -1,6 +1,9 @@
 // engineInit / engineInfo: starts the thread pool and says which build runs
-// (threads or not, GEMM kernel), so the page can show it.
+// (threads or not, GEMM kernel), so the page can show it. engineMemory: the
+// allocator's bytes in use and the heap's size, so tests can see leaks.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 
 #include <algorithm>
 
@@ -37,11 +40,23 @@ val engine_info() {
   return info;
 }
 
+// dlmalloc's own figures: inUse counts the bytes of live allocations (what a
+// leak makes grow); heap is the wasm memory, which only ever grows.
+val engine_memory() {
+  const struct mallinfo figures = mallinfo();
+  val memory = ok_result();
+  memory.set("inUse", static_cast<double>(figures.uordblks));
+  memory.set("free", static_cast<double>(figures.fordblks));
+  memory.set("heap", static_cast<double>(emscripten_get_heap_size()));
+  return memory;
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(neuronlens_engine) {
   emscripten::function("engineInit", &engine_init);
   emscripten::function("engineInfo", &engine_info);
+  emscripten::function("engineMemory", &engine_memory);
 }
 
 }  // namespace nl::web

@@ -10,8 +10,24 @@
 //   importModel(bytes, config, name) an .onnx file's bytes and its sidecar JSON (text, object or
 //                      null); resolves once the model is in use, rejects with the UI's message
 // and, for scripts: link(), useSample(i), usePixels(bytes), logits(), selectLayer(name),
-// selectNeuron(channel), openClusters(), runAnalysis(), timings().
+// selectNeuron(channel), openClusters(), runAnalysis(), timings(); for the reliability
+// tests (web/tests/soak.mjs): memory(), job(kind, options, cancel), digest(value).
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
+// FNV-1a over a canonical walk of a value: object keys sorted, typed arrays as bytes.
+function digest(value) {
+  let h = 0x811c9dc5;
+  const bytes = (b) => { for (let i = 0; i < b.length; ++i) h = Math.imul(h ^ b[i], 0x01000193); };
+  const text = (s) => bytes(new TextEncoder().encode(s));
+  const walk = (v) => {
+    if (ArrayBuffer.isView(v)) { text(`<${v.constructor.name}:${v.length}>`); bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); }
+    else if (Array.isArray(v)) { text('['); v.forEach(walk); text(']'); }
+    else if (v && typeof v === 'object') { text('{'); for (const k of Object.keys(v).sort()) { text(k); walk(v[k]); } text('}'); }
+    else text(JSON.stringify(v) ?? 'undefined');
+  };
+  walk(value);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
 
 export function installAutomation(ui, app) {
   const lastError = () => [...app.messages].reverse().find((m) => m.kind === 'error');
@@ -127,6 +143,44 @@ export function installAutomation(ui, app) {
     async computeTiles(steps = 48) { await app.computeTiles(steps); await settled(); return !!app.clusters.tiles?.done; },
     async runAnalysis() { app.panels.analysis = true; const ok = await app.runAnalysis(); await settled(); return ok; },
     timings: () => ({ ...app.timings, navigationStart: 0 }),
+    // The engine's memory once it is idle: {inUse, free, heap} in bytes (dlmalloc's
+    // bytes in live allocations and free in the heap; the wasm memory's size).
+    async memory() { await settled(); const m = await app.engine.call('engineMemory'); return { inUse: m.inUse, free: m.free, heap: m.heap }; },
+    // A long engine job run directly in the background slot, outside the app's state:
+    // kind 'visualize' | 'statistics' | 'tiles' | 'ablation', options as the engine takes
+    // them (a `layer` name stands for its node). cancel: {afterReports: n} cancels after
+    // n progress reports (0: at once, before its first step), {atProgress: p} once its
+    // progress reaches p. Resolves {cancelled, reports, progress, digest} (digest: of
+    // the result, see digest()); rejects on any other error.
+    async job(kind, options = {}, cancel = null) {
+      const opts = { ...options };
+      if (typeof opts.layer === 'string') {
+        const layer = app.model.layers.find((l) => l.name === opts.layer);
+        if (!layer) throw new Error(`no layer ${opts.layer}`);
+        opts.node = layer.id;
+        delete opts.layer;
+      }
+      let reports = 0, progress = 0, cancelSent = false;
+      const cancelNow = () => { if (!cancelSent) { cancelSent = true; app.engine.cancel('bg'); } };
+      const running = app.engine.job('bg', kind, opts, (report) => {
+        ++reports;
+        progress = report.progress;
+        if (cancel && ((cancel.afterReports !== undefined && reports >= cancel.afterReports) ||
+                       (cancel.atProgress !== undefined && progress >= cancel.atProgress))) cancelNow();
+      });
+      if (cancel && cancel.afterReports === 0) cancelNow();
+      try {
+        const result = await running;
+        await settled();
+        return { cancelled: false, reports, progress, digest: digest(result) };
+      } catch (e) {
+        await settled();
+        if (e && e.cancelled) return { cancelled: true, reports, progress, digest: null };
+        throw e;
+      }
+    },
+    // A hash (FNV-1a, hex) of a value's every number, string and typed array's bytes.
+    digest: (value) => digest(value),
     // Frames the UI has drawn so far (frames skipped while idle are not counted).
     frames: () => ui.frames || 0,
     // Screen positions (CSS pixels) of widgets the tests click: {grid: {x, y, step, size, columns, channels}}.

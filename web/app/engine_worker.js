@@ -173,7 +173,7 @@ const handlers = {
   async call({ fn, args }) {
     const allowed = ['predict', 'setInputSample', 'activationMaps', 'neuronDetails', 'focusMap', 'clusterCategories',
                      'categoryGroups', 'clusterNeurons', 'neuronWeightNorms', 'modelInfo', 'engineInfo', 'statisticsStatus',
-                     'decodeLinkFragment', 'encodeLinkState'];
+                     'decodeLinkFragment', 'encodeLinkState', 'engineMemory'];
     if (!allowed.includes(fn)) return { ok: false, message: `unknown engine function ${fn}` };
     const result = engine[fn](...(args || []));
     return fn === 'setInputSample' ? withPrediction(result) : result;

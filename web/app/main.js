@@ -56,7 +56,10 @@ export async function start(boot) {
     return created;
   })();
 
-  await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
+  // jsimgui's loader as tools/build_web copies it: without `new Function`, so the
+  // page's Content-Security-Policy needs no 'unsafe-eval'.
+  const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
+  await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true, loaderPath });
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
   setupStyle();

@@ -8,6 +8,7 @@
 import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +150,20 @@ async function main() {
            '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
   const requests = [];
+  // Content-Security-Policy violations, in every page and context the tests open
+  // (the event, and Chromium's console message for it).
+  const cspViolations = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const created = await newContext(options);
+    await created.exposeBinding('__reportCspViolation', (source, text) => cspViolations.push(text));
+    await created.addInitScript(() => {
+      self.addEventListener('securitypolicyviolation', (e) =>
+        self.__reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));
+    });
+    created.on('console', (m) => { if (/Content Security Policy|Content-Security-Policy|unsafe-eval/i.test(m.text())) cspViolations.push(m.text()); });
+    return created;
+  };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
@@ -577,6 +592,25 @@ async function main() {
       await plain.close();
     });
 
+    await test('same visualization bit for bit in the threaded build (2 threads) and the single-threaded one (1 thread)', async () => {
+      assert(link && pixels, 'needs the link test');
+      assert(linkedState.engine.threaded && linkedState.engine.threads >= 2, `the link was made on ${JSON.stringify(linkedState.engine)}`);
+      const plain = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+      const p = await plain.newPage();
+      await p.goto(`http://127.0.0.1:${port + 1}/?sw=0${new URL(link).hash}`);
+      await appReady(p, { timeout: 180000 });  // one thread: the link's visualization runs first
+      await waitFor(p, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
+      const s = await state(p);
+      assert(!s.engine.threaded && s.engine.threads === 1, `engine ${JSON.stringify(s.engine)}`);
+      for (const key of ['model', 'layer', 'neuron']) assert(s[key] === linkedState[key], `${key}: ${s[key]} vs ${linkedState[key]}`);
+      const single = await p.evaluate(async () => Array.from((await window.neuronlens.visualization()).rgba));
+      assert(single.length === pixels.length, `${single.length} bytes, the threaded build gave ${pixels.length}`);
+      const differing = single.reduce((n, v, i) => n + (v !== pixels[i]), 0);
+      figures.visualizationBytesDifferingThreadedVsSingle = differing;
+      assert(differing === 0, `${differing} of ${pixels.length} visualization bytes differ between the builds`);
+      await plain.close();
+    });
+
     await test('kiosk mode: large touch-friendly layout', async () => {
       const kiosk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const p = await kiosk.newPage();
@@ -608,6 +642,50 @@ async function main() {
       figures.downloadFiles = urls.size;
       figures.downloadBytesGzip = bytes;
       assert(bytes < 4e6, `${(bytes / 1e6).toFixed(2)} MB downloaded`);
+    });
+
+    await test('csp: the page\'s policy has no \'unsafe-eval\', the served jsimgui loader no new Function, and no violation occurred', async () => {
+      // node:http with a fresh connection each time, the body read whole (no pooled sockets).
+      const get = (url) => new Promise((resolve, reject) => {
+        http.get(url, { agent: false }, (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, text: Buffer.concat(chunks).toString('latin1') }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      const html = (await get(`${origin}/index.html`)).text;
+      const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/);
+      assert(policy, 'index.html has no Content-Security-Policy');
+      const scriptSrc = policy[1].split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src')) || '';
+      assert(!/'unsafe-eval'/.test(policy[1]), `the policy allows 'unsafe-eval': ${policy[1]}`);
+      assert(/'wasm-unsafe-eval'/.test(scriptSrc), `script-src does not allow wasm: ${scriptSrc}`);
+      for (const url of ['/web/app/main.js', '/web/app/engine_worker.js']) {
+        const workerPolicy = (await get(`${origin}${url}`)).headers['content-security-policy'] || '';
+        assert(!/'unsafe-eval'/.test(workerPolicy), `${url} is served with 'unsafe-eval': ${workerPolicy}`);
+      }
+      const loader = (await get(`${origin}/build/app/jsimgui/loader-extensions.js`)).text;
+      assert(loader.length > 1e6 && !/\bnew\s+Function\b/.test(loader) && !/(^|[^\w$.])eval\s*\(/.test(loader),
+             'the served jsimgui loader still builds code from strings');
+      // No violation in any page the tests opened so far.
+      figures.cspViolations = cspViolations.length;
+      assert(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.slice(0, 3).join(' | ')}`);
+      // The policy is the one in force: a string handed to setTimeout in a fresh page
+      // is not run, and reported as a violation. (Code that page.evaluate runs itself is
+      // exempt from the policy, as DevTools' is: `new Function` there proves nothing.)
+      const probe = await browser.newContext({ serviceWorkers: 'block' });
+      const p = await probe.newPage();
+      await p.goto(`${origin}/?sw=0`);
+      const probed = await p.evaluate(() => new Promise((resolve) => {
+        let violation = null;
+        window.__evaluated = false;
+        document.addEventListener('securitypolicyviolation', (e) => { violation = e.violatedDirective; });
+        try { setTimeout('window.__evaluated = true', 0); } catch { /* refused outright */ }
+        setTimeout(() => resolve({ evaluated: window.__evaluated, violation }), 300);
+      }));
+      await probe.close();
+      assert(!probed.evaluated, 'a string was evaluated as code: the page\'s policy does not forbid it');
+      assert(probed.violation && probed.violation.startsWith('script-src'), `no violation reported for the string: ${JSON.stringify(probed)}`);
     });
 
     await test('no errors in the console', async () => {

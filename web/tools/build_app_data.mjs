@@ -156,8 +156,10 @@ walk('shaders', (f) => f.endsWith('.glsl'));
 for (const build of ['build/wasm', 'build/wasm-st'])
   for (const f of ['neuronlens_web.js', 'neuronlens_web.wasm', 'neuronlens_web.worker.js'])
     if (fs.existsSync(path.join(root, build, f))) files.push(`${build}/${f}`);
-for (const f of ['imgui.js', 'implot.js', 'imnodes.js', 'mod.js', 'loader-extensions.js'])
+for (const f of ['imgui.js', 'implot.js', 'imnodes.js', 'mod.js'])
   files.push(`web/node_modules/@mori2003/jsimgui/build/${f}`);
+// jsimgui's loader as web/tools/patch_jsimgui_loader.mjs writes it (tools/build_web runs it first).
+if (fs.existsSync(path.join(root, 'build/app/jsimgui/loader-extensions.js'))) files.push('build/app/jsimgui/loader-extensions.js');
 for (const m of models) {
   files.push(`${m.dir}/model.json`, `${m.dir}/weights.safetensors`);
   if (m.samples) files.push(m.samples.images, m.samples.labels);
