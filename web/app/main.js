@@ -6,6 +6,7 @@ import { ImGui, ImGuiImplWeb, ImVec2 } from '../node_modules/@mori2003/jsimgui/b
 import { App, MAX_ONNX_BYTES } from './app.js';
 import { importForm, formConfig } from './ui/import_panel.js';
 import { MapRenderer } from './gl_maps.js';
+import { cacheGlState } from './gl_state_cache.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 
@@ -56,6 +57,12 @@ export async function start(boot) {
     return created;
   })();
 
+  // The context is made here, before jsimgui asks for it (getContext then returns this one):
+  // without multisampling (Dear ImGui antialiases its own shapes), depth or stencil buffers,
+  // and opaque, so each frame costs the GPU (a software one above all) less to draw and compose.
+  // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js).
+  cacheGlState(canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false,
+                                            powerPreference: 'high-performance' }));
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
@@ -68,8 +75,11 @@ export async function start(boot) {
   // it saves the machine's power (and, with a software GPU, its CPU). Until the
   // first prediction, only a small loading window is drawn.
   let lastVersion = -1, lastDraw = 0;
+  // Where the frame callback's time goes (ms summed over drawn frames), for tools/bench web.
+  const profile = ui.frameProfile = { frames: 0, callbacks: 0, begin: 0, draw: 0, end: 0, total: 0 };
   const frame = (now) => {
     requestAnimationFrame(frame);
+    ++profile.callbacks;
     const version = app ? app.version : -1;
     if (version !== lastVersion || engine.busy()) { lastVersion = version; ui.lastInteraction = Math.max(ui.lastInteraction, now - 500); }
     const quiet = now - ui.lastInteraction > 1000;
@@ -78,7 +88,9 @@ export async function start(boot) {
     // Resizing reallocates the drawing buffer: only when the size really changed.
     const width = Math.round(canvas.clientWidth * devicePixelRatio), height = Math.round(canvas.clientHeight * devicePixelRatio);
     if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+    const t0 = performance.now();
     ImGuiImplWeb.BeginRender();
+    const t1 = performance.now();
     try {
       if (app && (app.prediction || ui.ready)) drawFrame(ui, app);
       else {
@@ -92,8 +104,14 @@ export async function start(boot) {
       if (!ui.frameError) console.error('[neuronlens] frame:', e);
       ui.frameError = e;
     }
+    const t2 = performance.now();
     ImGuiImplWeb.EndRender();
+    const t3 = performance.now();
     ui.frames = (ui.frames || 0) + 1;
+    ++profile.frames;
+    // The first frame that draws a prediction: it is on screen from here.
+    if (app?.prediction && app.timings.firstPredictionDrawn === undefined) app.timings.firstPredictionDrawn = t3;
+    profile.begin += t1 - t0; profile.draw += t2 - t1; profile.end += t3 - t2; profile.total += t3 - now;
   };
   requestAnimationFrame(frame);
 
@@ -102,6 +120,7 @@ export async function start(boot) {
   if (!app) return;
   installUi(ui, app);
   installAutomation(ui, app);
+  window.neuronlens.frameProfile = () => ({ ...ui.frameProfile });
   if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
   else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;
