@@ -7,7 +7,7 @@
 // prediction, a neuron's details) are served while a job runs.
 //
 // Protocol (see engine_client.js):
-//   in:  {id, op, args}      op: init | loadModel | importOnnx | decodeImage | call | job | cancel
+//   in:  {id, op, args}      op: init | prefetch | loadModel | importOnnx | decodeImage | call | job | cancel
 //   out: {id, ok, result} | {id, ok: false, message} | {type: 'progress', id, report}
 'use strict';
 /* global importScripts, createNeuronLens, NeuronLensImageHeader */
@@ -51,7 +51,27 @@ function stage(slot, bytes) {
   staged.view.set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
+// Model files asked for by 'prefetch' while the engine starts: url -> Promise of the
+// bytes, or of the error (the real load then fetches again and reports it).
+const prefetched = new Map();
+
+function modelUrls({ dir, samples }) {
+  const urls = { json: `../../${dir}/model.json`, weights: `../../${dir}/weights.safetensors` };
+  if (samples) Object.assign(urls, { images: `../../${samples.images}`, labels: `../../${samples.labels}` });
+  return urls;
+}
+
+function prefetch(model) {
+  for (const url of Object.values(modelUrls(model)))
+    if (!prefetched.has(url)) prefetched.set(url, fetchBytes(url, url).catch((e) => e));
+}
+
 async function fetchBytes(url, what) {
+  if (prefetched.has(url)) {
+    const early = await prefetched.get(url);
+    prefetched.delete(url);
+    if (early instanceof Uint8Array) return early;
+  }
   let response;
   try {
     response = await fetch(url);
@@ -88,8 +108,13 @@ const handlers = {
 
   // Fetches and loads a model folder and its sample images.
   async loadModel({ dir, name, samples }) {
-    const json = await fetchBytes(`../../${dir}/model.json`, name);
-    const weights = await fetchBytes(`../../${dir}/weights.safetensors`, name);
+    const urls = modelUrls({ dir, samples });
+    // All files at once (those prefetched are already on their way).
+    const files = Promise.all([fetchBytes(urls.json, name), fetchBytes(urls.weights, name),
+                               samples ? fetchBytes(urls.images, 'sample images') : null,
+                               samples ? fetchBytes(urls.labels, 'sample labels') : null]);
+    files.catch(() => {});
+    const [json, weights, imageBytes, labelBytes] = await files;
     for (const slot of Object.keys(jobs)) cancelSlot(slot);
     stage(0, json);
     stage(1, weights);
@@ -97,8 +122,8 @@ const handlers = {
     if (!info.ok) return info;
     info.samples = null;
     if (samples) {
-      const images = parseIdx(await fetchBytes(`../../${samples.images}`, 'sample images'), 'sample images');
-      const labels = parseIdx(await fetchBytes(`../../${samples.labels}`, 'sample labels'), 'sample labels');
+      const images = parseIdx(imageBytes, 'sample images');
+      const labels = parseIdx(labelBytes, 'sample labels');
       stage(3, images.data);
       stage(4, labels.data);
       const loaded = engine.loadSamples(labels.dims[0]);
@@ -261,6 +286,11 @@ async function pump() {
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
+  if (op === 'prefetch') {  // served at once, even while the engine starts
+    prefetch(args);
+    postMessage({ id, ok: true, result: { ok: true } });
+    return;
+  }
   if (op === 'cancel') {
     if (engine) cancelSlot(args.slot);
     postMessage({ id, ok: true, result: { ok: true } });
