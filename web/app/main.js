@@ -7,6 +7,7 @@ import { App, MAX_ONNX_BYTES } from './app.js';
 import { importForm, formConfig } from './ui/import_panel.js';
 import { MapRenderer } from './gl_maps.js';
 import { cacheGlState } from './gl_state_cache.js';
+import { skipTextureForSolidFills } from './gl_solid_fill.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 
@@ -60,9 +61,12 @@ export async function start(boot) {
   // The context is made here, before jsimgui asks for it (getContext then returns this one):
   // without multisampling (Dear ImGui antialiases its own shapes), depth or stencil buffers,
   // and opaque, so each frame costs the GPU (a software one above all) less to draw and compose.
-  // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js).
-  cacheGlState(canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false,
-                                            powerPreference: 'high-performance' }));
+  // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js);
+  // its solid fills skip the texture read (gl_solid_fill.js).
+  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false,
+                                          powerPreference: 'high-performance' });
+  cacheGlState(gl);
+  const setWhiteUv = skipTextureForSolidFills(gl);
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
@@ -90,6 +94,8 @@ export async function start(boot) {
     if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
     const t0 = performance.now();
     ImGuiImplWeb.BeginRender();
+    const white = ImGui.GetFontTexUvWhitePixel();
+    setWhiteUv(white.x, white.y);
     const t1 = performance.now();
     try {
       if (app && (app.prediction || ui.ready)) drawFrame(ui, app);
