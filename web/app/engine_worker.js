@@ -14,6 +14,9 @@
 importScripts('image_header.js');
 
 let engine = null;
+// Start-up moments (ms since the epoch, so the page can place them on its own clock).
+const epochNow = () => performance.timeOrigin + performance.now();
+const startup = { workerStarted: epochNow() };
 const quick = [];            // requests answered between job slices
 const jobs = { viz: null, bg: null };  // running jobs: {id, slot, cancelled}
 const pendingJobs = { viz: [], bg: [] };
@@ -95,15 +98,19 @@ function parseIdx(bytes, what) {
 const handlers = {
   async init({ build, threads }) {
     const base = new URL(`../../${build}/`, self.location.href).href;
+    startup.initReceived = epochNow();
     importScripts(`${base}neuronlens_web.js`);
+    startup.engineScriptLoaded = epochNow();
     engine = await createNeuronLens({
       locateFile: (file) => base + file,
       mainScriptUrlOrBlob: `${base}neuronlens_web.js`,
       print: () => {}, printErr: (text) => console.warn('[engine]', text),
     });
+    startup.engineModuleReady = epochNow();
     const init = engine.engineInit(threads);
     if (!init.ok) return init;
-    return engine.engineInfo();
+    startup.engineInitialized = epochNow();
+    return { ...engine.engineInfo(), startup };
   },
 
   // Fetches and loads a model folder and its sample images.

@@ -35,7 +35,11 @@ export async function start(boot) {
     camera: { stream: null, video: null, error: null }, targets: {},
   };
   const timings = { ...boot.timings, start: performance.now() };
-  engineReady.then(() => { timings.engineReady = performance.now(); }, () => {});
+  engineReady.then((info) => {
+    timings.engineReady = performance.now();
+    // The worker's start-up moments on this page's clock.
+    for (const [key, epochMs] of Object.entries(info?.startup || {})) timings[key] = epochMs - performance.timeOrigin;
+  }, () => {});
 
   // The model and the first sample load in the worker while ImGui starts.
   let app = null;
