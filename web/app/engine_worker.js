@@ -66,10 +66,11 @@ function modelUrls({ dir, samples }) {
 
 function prefetch(model) {
   for (const url of Object.values(modelUrls(model)))
-    if (!prefetched.has(url)) prefetched.set(url, fetchBytes(url, url).catch((e) => e));
+    if (!prefetched.has(url)) prefetched.set(url, fetchBytes(url, url, 'low').catch((e) => e));
 }
 
-async function fetchBytes(url, what) {
+// priority 'low': a prefetch yields to the engine's own files (the browser opens few connections).
+async function fetchBytes(url, what, priority = 'auto') {
   if (prefetched.has(url)) {
     const early = await prefetched.get(url);
     prefetched.delete(url);
@@ -77,7 +78,7 @@ async function fetchBytes(url, what) {
   }
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { priority });
   } catch (e) {
     throw new Error(`${what}: could not be fetched (${url}): ${e.message}`);
   }
