@@ -67,8 +67,7 @@ export async function start(boot) {
   // and opaque, so each frame costs the GPU (a software one above all) less to draw and compose.
   // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js);
   // its solid fills skip the texture read (gl_solid_fill.js).
-  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false,
-                                          powerPreference: 'high-performance' });
+  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false });
   cacheGlState(gl);
   const setWhiteUv = skipTextureForSolidFills(gl);
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true });
