@@ -7,13 +7,16 @@
 // prediction, a neuron's details) are served while a job runs.
 //
 // Protocol (see engine_client.js):
-//   in:  {id, op, args}      op: init | loadModel | importOnnx | decodeImage | call | job | cancel
+//   in:  {id, op, args}      op: init | prefetch | loadModel | importOnnx | decodeImage | call | job | cancel
 //   out: {id, ok, result} | {id, ok: false, message} | {type: 'progress', id, report}
 'use strict';
 /* global importScripts, createNeuronLens, NeuronLensImageHeader */
 importScripts('image_header.js');
 
 let engine = null;
+// Start-up moments (ms since the epoch, so the page can place them on its own clock).
+const epochNow = () => performance.timeOrigin + performance.now();
+const startup = { workerStarted: epochNow() };
 const quick = [];            // requests answered between job slices
 const jobs = { viz: null, bg: null };  // running jobs: {id, slot, cancelled}
 const pendingJobs = { viz: [], bg: [] };
@@ -51,10 +54,31 @@ function stage(slot, bytes) {
   staged.view.set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
-async function fetchBytes(url, what) {
+// Model files asked for by 'prefetch' while the engine starts: url -> Promise of the
+// bytes, or of the error (the real load then fetches again and reports it).
+const prefetched = new Map();
+
+function modelUrls({ dir, samples }) {
+  const urls = { json: `../../${dir}/model.json`, weights: `../../${dir}/weights.safetensors` };
+  if (samples) Object.assign(urls, { images: `../../${samples.images}`, labels: `../../${samples.labels}` });
+  return urls;
+}
+
+function prefetch(model) {
+  for (const url of Object.values(modelUrls(model)))
+    if (!prefetched.has(url)) prefetched.set(url, fetchBytes(url, url, 'low').catch((e) => e));
+}
+
+// priority 'low': a prefetch yields to the engine's own files (the browser opens few connections).
+async function fetchBytes(url, what, priority = 'auto') {
+  if (prefetched.has(url)) {
+    const early = await prefetched.get(url);
+    prefetched.delete(url);
+    if (early instanceof Uint8Array) return early;
+  }
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { priority });
   } catch (e) {
     throw new Error(`${what}: could not be fetched (${url}): ${e.message}`);
   }
@@ -75,21 +99,30 @@ function parseIdx(bytes, what) {
 const handlers = {
   async init({ build, threads }) {
     const base = new URL(`../../${build}/`, self.location.href).href;
+    startup.initReceived = epochNow();
     importScripts(`${base}neuronlens_web.js`);
+    startup.engineScriptLoaded = epochNow();
     engine = await createNeuronLens({
       locateFile: (file) => base + file,
       mainScriptUrlOrBlob: `${base}neuronlens_web.js`,
       print: () => {}, printErr: (text) => console.warn('[engine]', text),
     });
+    startup.engineModuleReady = epochNow();
     const init = engine.engineInit(threads);
     if (!init.ok) return init;
-    return engine.engineInfo();
+    startup.engineInitialized = epochNow();
+    return { ...engine.engineInfo(), startup };
   },
 
   // Fetches and loads a model folder and its sample images.
   async loadModel({ dir, name, samples }) {
-    const json = await fetchBytes(`../../${dir}/model.json`, name);
-    const weights = await fetchBytes(`../../${dir}/weights.safetensors`, name);
+    const urls = modelUrls({ dir, samples });
+    // All files at once (those prefetched are already on their way).
+    const files = Promise.all([fetchBytes(urls.json, name), fetchBytes(urls.weights, name),
+                               samples ? fetchBytes(urls.images, 'sample images') : null,
+                               samples ? fetchBytes(urls.labels, 'sample labels') : null]);
+    files.catch(() => {});
+    const [json, weights, imageBytes, labelBytes] = await files;
     for (const slot of Object.keys(jobs)) cancelSlot(slot);
     stage(0, json);
     stage(1, weights);
@@ -97,8 +130,8 @@ const handlers = {
     if (!info.ok) return info;
     info.samples = null;
     if (samples) {
-      const images = parseIdx(await fetchBytes(`../../${samples.images}`, 'sample images'), 'sample images');
-      const labels = parseIdx(await fetchBytes(`../../${samples.labels}`, 'sample labels'), 'sample labels');
+      const images = parseIdx(imageBytes, 'sample images');
+      const labels = parseIdx(labelBytes, 'sample labels');
       stage(3, images.data);
       stage(4, labels.data);
       const loaded = engine.loadSamples(labels.dims[0]);
@@ -261,6 +294,11 @@ async function pump() {
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
+  if (op === 'prefetch') {  // served at once, even while the engine starts
+    prefetch(args);
+    postMessage({ id, ok: true, result: { ok: true } });
+    return;
+  }
   if (op === 'cancel') {
     if (engine) cancelSlot(args.slot);
     postMessage({ id, ok: true, result: { ok: true } });

@@ -6,6 +6,8 @@ import { ImGui, ImGuiImplWeb, ImVec2 } from '../node_modules/@mori2003/jsimgui/b
 import { App, MAX_ONNX_BYTES } from './app.js';
 import { importForm, formConfig } from './ui/import_panel.js';
 import { MapRenderer } from './gl_maps.js';
+import { cacheGlState } from './gl_state_cache.js';
+import { skipTextureForSolidFills } from './gl_solid_fill.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 
@@ -33,7 +35,11 @@ export async function start(boot) {
     camera: { stream: null, video: null, error: null }, targets: {},
   };
   const timings = { ...boot.timings, start: performance.now() };
-  engineReady.then(() => { timings.engineReady = performance.now(); }, () => {});
+  engineReady.then((info) => {
+    timings.engineReady = performance.now();
+    // The worker's start-up moments on this page's clock.
+    for (const [key, epochMs] of Object.entries(info?.startup || {})) timings[key] = epochMs - performance.timeOrigin;
+  }, () => {});
 
   // The model and the first sample load in the worker while ImGui starts.
   let app = null;
@@ -56,6 +62,14 @@ export async function start(boot) {
     return created;
   })();
 
+  // The context is made here, before jsimgui asks for it (getContext then returns this one):
+  // without multisampling (Dear ImGui antialiases its own shapes), depth or stencil buffers,
+  // and opaque, so each frame costs the GPU (a software one above all) less to draw and compose.
+  // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js);
+  // its solid fills skip the texture read (gl_solid_fill.js).
+  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false });
+  cacheGlState(gl);
+  const setWhiteUv = skipTextureForSolidFills(gl);
   // jsimgui's loader as tools/build_web copies it: without `new Function`, so the
   // page's Content-Security-Policy needs no 'unsafe-eval'.
   const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
@@ -71,8 +85,11 @@ export async function start(boot) {
   // it saves the machine's power (and, with a software GPU, its CPU). Until the
   // first prediction, only a small loading window is drawn.
   let lastVersion = -1, lastDraw = 0;
+  // Where the frame callback's time goes (ms summed over drawn frames), for tools/bench web.
+  const profile = ui.frameProfile = { frames: 0, callbacks: 0, begin: 0, draw: 0, end: 0, total: 0 };
   const frame = (now) => {
     requestAnimationFrame(frame);
+    ++profile.callbacks;
     const version = app ? app.version : -1;
     if (version !== lastVersion || engine.busy()) { lastVersion = version; ui.lastInteraction = Math.max(ui.lastInteraction, now - 500); }
     const quiet = now - ui.lastInteraction > 1000;
@@ -81,7 +98,11 @@ export async function start(boot) {
     // Resizing reallocates the drawing buffer: only when the size really changed.
     const width = Math.round(canvas.clientWidth * devicePixelRatio), height = Math.round(canvas.clientHeight * devicePixelRatio);
     if (canvas.width !== width || canvas.height !== height) { canvas.width = width; canvas.height = height; }
+    const t0 = performance.now();
     ImGuiImplWeb.BeginRender();
+    const white = ImGui.GetFontTexUvWhitePixel();
+    setWhiteUv(white.x, white.y);
+    const t1 = performance.now();
     try {
       if (app && (app.prediction || ui.ready)) drawFrame(ui, app);
       else {
@@ -95,8 +116,14 @@ export async function start(boot) {
       if (!ui.frameError) console.error('[neuronlens] frame:', e);
       ui.frameError = e;
     }
+    const t2 = performance.now();
     ImGuiImplWeb.EndRender();
+    const t3 = performance.now();
     ui.frames = (ui.frames || 0) + 1;
+    ++profile.frames;
+    // The first frame that draws a prediction: it is on screen from here.
+    if (app?.prediction && app.timings.firstPredictionDrawn === undefined) app.timings.firstPredictionDrawn = t3;
+    profile.begin += t1 - t0; profile.draw += t2 - t1; profile.end += t3 - t2; profile.total += t3 - now;
   };
   requestAnimationFrame(frame);
 
@@ -105,6 +132,7 @@ export async function start(boot) {
   if (!app) return;
   installUi(ui, app);
   installAutomation(ui, app);
+  window.neuronlens.frameProfile = () => ({ ...ui.frameProfile });
   if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
   else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;
