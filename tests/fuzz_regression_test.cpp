@@ -104,6 +104,20 @@ TEST_CASE("fuzz regression, image: a tiny file claiming a huge image is refused 
   CHECK_FALSE(nl::decode_image(tga, "tiny.tga", 4).ok());
 }
 
+TEST_CASE("fuzz regression, image: a PNG chunk longer than the file is refused before stb_image allocates it", "[fuzz][image]") {
+  // oom-345b513fa6e39ec2: a 1x1 PNG whose IDAT chunk claims 0x7E00000A bytes;
+  // stb_image grew its buffer to 2 GB before finding the data missing.
+  const std::vector<uint8_t> png = {
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+      0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x9b, 0x55, 0x00, 0x3a, 0x7e, 0x00, 0x00,
+      0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x9d, 0x98, 0x00, 0x05, 0x00, 0x82, 0x00, 0x81, 0x77, 0xcd, 0x72,
+      0xb6, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+  auto image = nl::decode_image(png, "bomb.png", 4);
+  REQUIRE_FALSE(image.ok());
+  CHECK_THAT(image.status().message(), Catch::Contains("IDAT") && Catch::Contains("2113929226") &&
+                                           Catch::Contains("truncated or corrupt"));
+}
+
 TEST_CASE("fuzz regression, onnx: a NaN initializer is an import error, not a model that cannot load", "[fuzz][onnx]") {
   // crash-596dce4cd26a410a: the importer accepted a NaN bias, and the model it
   // made failed to save (the model format holds finite weights only).

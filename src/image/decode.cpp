@@ -4,6 +4,7 @@
 // strings are thread-local in this version, so concurrent decodes are safe).
 #include "image/decode.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <limits>
@@ -105,12 +106,33 @@ Status check_pnm_header(std::span<const uint8_t> b, const std::string& source) {
   return Status::Ok();
 }
 
+// stb_image 2.27 grows its PNG data buffer to a chunk's claimed length
+// before reading the chunk: a 70-byte PNG whose IDAT claims 2 GB made it
+// allocate 2 GB (tools/fuzz image). So every chunk, walked as stb_image walks
+// them (length, type, data, CRC), must fit in the file.
+Status check_png_chunks(std::span<const uint8_t> b, const std::string& source) {
+  static constexpr uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  if (b.size() < 8 || !std::equal(kSignature, kSignature + 8, b.begin())) return Status::Ok();
+  size_t at = 8;
+  while (b.size() - at >= 8) {
+    const uint32_t length = uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
+    const std::string type(reinterpret_cast<const char*>(b.data() + at + 4), 4);
+    if (length > b.size() - at - 8)
+      return Status::Error(source + ": PNG chunk '" + type + "' claims " + std::to_string(length) + " bytes, past the end of the " +
+                           std::to_string(b.size()) + "-byte file: the file is truncated or corrupt");
+    if (type == "IEND") break;
+    at += 8 + size_t{length} + std::min<size_t>(4, b.size() - at - 8 - length);  // the CRC, when present
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ImageInfo> read_image_info(std::span<const uint8_t> bytes, const std::string& source) {
   NL_RETURN_IF_ERROR(check_size(bytes, source));
   NL_RETURN_IF_ERROR(check_jpeg_huffman_tables(bytes, source));
   NL_RETURN_IF_ERROR(check_pnm_header(bytes, source));
+  NL_RETURN_IF_ERROR(check_png_chunks(bytes, source));
   int w = 0, h = 0, c = 0;
   if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c))
     return Status::Error(source + ": not a readable image (" + reason() + ")");
