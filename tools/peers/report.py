@@ -319,7 +319,7 @@ def main():
     w("")
 
     w("## Targets of the performance issue\n")
-    w("Measured now, before the optimisation work; `no` marks what that work must change.\n")
+    w("Each target of the performance issue as this run measured it; `no` marks one not met yet.\n")
     w("| target | case | measured | goal | met |")
     w("|---|---|---|---|---|")
     for t in targets:
