@@ -106,6 +106,54 @@ Status check_pnm_header(std::span<const uint8_t> b, const std::string& source) {
   return Status::Ok();
 }
 
+// stb_image 2.27 decodes a scan with whatever Huffman tables the scan names,
+// defined or not: an undefined table is uninitialised memory, and its code
+// search runs past the end of `maxcode` (UBSan: index 18 out of bounds; found
+// by tools/fuzz image in a progressive JPEG whose AC table came after the
+// scan). So the markers are read in file order, as in the check above: every
+// DHT defines its tables, and each SOS may only use defined ones, counted as
+// stb_image uses them (baseline: DC and AC; progressive: DC in a first DC
+// scan, AC in an AC scan, none in a DC refinement).
+Status check_jpeg_scan_tables(std::span<const uint8_t> b, const std::string& source) {
+  size_t soi = 0;
+  while (soi < b.size() && b[soi] == 0xFF) ++soi;
+  if (soi == 0 || soi >= b.size() || b[soi] != 0xD8) return Status::Ok();  // not a JPEG
+  auto byte_at = [&](size_t i) -> uint32_t { return i < b.size() ? b[i] : 0; };
+  bool defined[2][4] = {};  // [0: DC, 1: AC][table id]
+  bool progressive = false;
+  for (size_t i = soi + 1; i + 1 < b.size(); ++i) {
+    if (b[i] != 0xFF) continue;
+    const uint8_t marker = b[i + 1];
+    if (marker == 0xC2) progressive = true;
+    if (marker == 0xC0 || marker == 0xC1) progressive = false;
+    if (marker == 0xC4) {
+      int64_t left = static_cast<int64_t>(byte_at(i + 2) << 8 | byte_at(i + 3)) - 2;
+      size_t at = i + 4;
+      while (left > 0 && at < b.size()) {
+        const uint32_t q = byte_at(at), table_class = q >> 4, id = q & 15;
+        if (table_class <= 1 && id <= 3) defined[table_class][id] = true;
+        uint32_t codes = 0;
+        for (size_t k = 0; k < 16; ++k) codes += byte_at(at + 1 + k);
+        at += 17 + codes;
+        left -= 17 + static_cast<int64_t>(codes);
+      }
+    } else if (marker == 0xDA) {
+      const uint32_t components = byte_at(i + 4);
+      const size_t tail = i + 5 + 2 * size_t{components};  // Ss, Se, Ah/Al follow the components
+      const uint32_t spectral_start = byte_at(tail), successive_high = byte_at(tail + 2) >> 4;
+      const bool uses_dc = !progressive || (spectral_start == 0 && successive_high == 0);
+      const bool uses_ac = !progressive || spectral_start != 0;
+      for (uint32_t c = 0; c < components && c < 4; ++c) {
+        const uint32_t q = byte_at(i + 6 + 2 * size_t{c}), dc = q >> 4, ac = q & 15;
+        if (dc > 3 || ac > 3) continue;  // stb_image refuses these itself
+        if ((uses_dc && !defined[0][dc]) || (uses_ac && !defined[1][ac]))
+          return Status::Error(source + ": not a readable image (a JPEG scan uses a Huffman table that is never defined)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 // stb_image 2.27 grows its PNG data buffer to a chunk's claimed length
 // before reading the chunk: a 70-byte PNG whose IDAT claims 2 GB made it
 // allocate 2 GB (tools/fuzz image). So every chunk, walked as stb_image walks
@@ -131,6 +179,7 @@ Status check_png_chunks(std::span<const uint8_t> b, const std::string& source) {
 Result<ImageInfo> read_image_info(std::span<const uint8_t> bytes, const std::string& source) {
   NL_RETURN_IF_ERROR(check_size(bytes, source));
   NL_RETURN_IF_ERROR(check_jpeg_huffman_tables(bytes, source));
+  NL_RETURN_IF_ERROR(check_jpeg_scan_tables(bytes, source));
   NL_RETURN_IF_ERROR(check_pnm_header(bytes, source));
   NL_RETURN_IF_ERROR(check_png_chunks(bytes, source));
   int w = 0, h = 0, c = 0;
