@@ -14,10 +14,10 @@
 // Usage: node web/tests/bench_app.mjs [--runs N] [--isolation off] [--dpr N]
 //        (after tools/build_web; tools/bench web runs it)
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from './serve_for_tests.mjs';
 
 // CPU milliseconds used so far by Chromium's processes, by type (Linux /proc): the GPU
 // process is where SwiftShader draws, so its CPU time per frame is the frame's GPU cost.
@@ -48,18 +48,6 @@ const runs = Number(option('--runs', '5'));
 const isolated = option('--isolation', 'on') !== 'off';
 const dpr = Number(option('--dpr', '1'));
 
-function startServer(port) {
-  const args = [path.join(root, 'web/serve.mjs'), '--port', String(port), '--root', root];
-  if (!isolated) args.push('--no-isolation');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10000;
-    const poll = () => fetch(`http://127.0.0.1:${port}/index.html`, { method: 'HEAD' })
-      .then(() => resolve(child))
-      .catch(() => (Date.now() > deadline ? reject(new Error('server did not start')) : setTimeout(poll, 100)));
-    poll();
-  });
-}
 
 async function waitFor(page, predicate, timeout = 120000) {
   const deadline = Date.now() + timeout;
@@ -121,7 +109,7 @@ function summary(values, better = 'low') {
 async function main() {
   const port = 8600 + Math.floor(Math.random() * 200);
   const origin = `http://127.0.0.1:${port}`;
-  const server = await startServer(port);
+  const server = await startServer(root, port, { isolated, quiet: true });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',

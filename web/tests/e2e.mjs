@@ -6,13 +6,14 @@
 // visualization time) are written to build/e2e/figures.json.
 // Usage: node web/tests/e2e.mjs [--only NAME]   (after tools/serve's build steps)
 import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { encodePng, hugePng, pictureStats } from './png.mjs';
+import { startServer } from './serve_for_tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/e2e');
@@ -21,18 +22,6 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const figures = {};
 let passed = 0, failed = 0;
 
-function startServer(port, isolated) {
-  const args = [path.join(root, 'web/serve.mjs'), '--port', String(port), '--root', root];
-  if (!isolated) args.push('--no-isolation');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10000;
-    const poll = () => fetch(`http://127.0.0.1:${port}/index.html`, { method: 'HEAD' })
-      .then(() => resolve(child))
-      .catch(() => (Date.now() > deadline ? reject(new Error('server did not start')) : setTimeout(poll, 100)));
-    poll();
-  });
-}
 
 async function test(name, fn) {
   if (only && !only.split(',').some((o) => name.includes(o))) return;
@@ -141,8 +130,8 @@ function datasetImage(label, skip = 0) {
 
 async function main() {
   const port = 8400 + Math.floor(Math.random() * 200);
-  const isolatedServer = await startServer(port, true);
-  const plainServer = await startServer(port + 1, false);
+  const isolatedServer = await startServer(root, port, { isolated: true });
+  const plainServer = await startServer(root, port + 1, { isolated: false });
   const origin = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium', headless: true,

@@ -15,11 +15,11 @@
 // Prints each test's "ok"/"FAIL", then "soak: PASS" or "soak: FAIL" (exit status 1).
 // Usage: node web/tests/soak.mjs [--only soak|cancel] [--operations N]   (after tools/build_web)
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodePng } from './png.mjs';
+import { startServer } from './serve_for_tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/e2e');
@@ -33,17 +33,6 @@ const OPERATION_TIMEOUT_MS = 60000;
 const figures = {};
 let passed = 0, failed = 0;
 
-function startServer(port) {
-  const child = spawn(process.execPath, [path.join(root, 'web/serve.mjs'), '--port', String(port), '--root', root],
-                      { stdio: ['ignore', 'inherit', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10000;
-    const poll = () => fetch(`http://127.0.0.1:${port}/index.html`, { method: 'HEAD' })
-      .then(() => resolve(child))
-      .catch(() => (Date.now() > deadline ? reject(new Error('server did not start')) : setTimeout(poll, 100)));
-    poll();
-  });
-}
 
 async function test(name, fn) {
   if (only && !only.split(',').some((o) => name.startsWith(o))) return;
@@ -80,7 +69,7 @@ const mib = (bytes) => (bytes / 2 ** 20).toFixed(2);
 
 async function main() {
   const port = 8600 + Math.floor(Math.random() * 200);
-  const server = await startServer(port);
+  const server = await startServer(root, port);
   const origin = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium', headless: true,
