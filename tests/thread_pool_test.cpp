@@ -1,0 +1,89 @@
+// ThreadPool: every index is run exactly once, chunks are the documented
+// deterministic split, and work handed over while workers poll, while they
+// sleep, and right at the moment they give up polling all arrives (a lost
+// wake-up would hang the test; a torn hand-over would miscount).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "kernels/thread_pool.h"
+
+using namespace nl;
+
+namespace {
+
+// Runs parallel_for over n and checks each index was visited exactly once.
+void check_covers_once(ThreadPool& pool, int64_t n) {
+  std::vector<std::atomic<int>> visits(static_cast<size_t>(n));
+  for (auto& v : visits) v.store(0);
+  pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) visits[static_cast<size_t>(i)].fetch_add(1);
+  });
+  int64_t wrong = 0;
+  for (auto& v : visits) wrong += v.load() != 1;
+  REQUIRE(wrong == 0);
+}
+
+}  // namespace
+
+TEST_CASE("thread pool: every index once, for sizes around the thread count", "[thread_pool]") {
+  for (int threads : {1, 2, 3, 4}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {1, 2, 3, 4, 5, 7, 64, 1000, 4099}) {
+      INFO("threads " << threads << " n " << n);
+      check_covers_once(pool, n);
+    }
+  }
+}
+
+TEST_CASE("thread pool: chunks are n*i/T .. n*(i+1)/T, whatever the timing", "[thread_pool]") {
+  ThreadPool pool(3);
+  const int T = pool.threads();
+  for (int64_t n : {2, 5, 10, 101}) {
+    std::vector<std::pair<int64_t, int64_t>> chunks;
+    std::mutex m;
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      std::lock_guard<std::mutex> lock(m);
+      chunks.emplace_back(b, e);
+    });
+    std::vector<std::pair<int64_t, int64_t>> expected;
+    for (int i = 0; i < T; ++i)
+      if (n * i / T < n * (i + 1) / T) expected.emplace_back(n * i / T, n * (i + 1) / T);
+    std::sort(chunks.begin(), chunks.end());
+    INFO("n " << n);
+    REQUIRE(chunks == expected);
+  }
+}
+
+TEST_CASE("thread pool: hand-overs while polling, after sleeping, and at the boundary", "[thread_pool]") {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0};
+  int64_t expected = 0;
+  // Pauses between calls: none (workers still polling), around the polling
+  // budget (they may be deciding to sleep), and long (they sleep).
+  const int pauses_us[] = {0, 0, 50, 150, 190, 200, 210, 250, 400, 2000};
+  for (int round = 0; round < 300; ++round) {
+    const int64_t n = 2 + round % 7;
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) sum.fetch_add(i + 1);
+    });
+    expected += n * (n + 1) / 2;
+    const int pause = pauses_us[round % 10];
+    if (pause > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause));
+  }
+  REQUIRE(sum.load() == expected);
+}
+
+TEST_CASE("thread pool: destroyed while workers poll or sleep", "[thread_pool]") {
+  for (int pause_us : {0, 100, 1000}) {
+    ThreadPool pool(2);
+    check_covers_once(pool, 10);
+    std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+  }  // the destructor joins; a missed stop would hang here
+  SUCCEED("every pool joined its workers");
+}
