@@ -22,6 +22,7 @@ Result<Tensor> channel_mean_input_gradient(Executor& executor, const Tensor& inp
   request.from = node;
   request.seed = &seed;
   request.stop_at = 0;
+  request.keep_intermediate_grads = false;
   NL_RETURN_IF_ERROR(executor.backward(request));
   if (!executor.has_grad(0)) return Tensor(input.shape());  // the channel does not depend on the input
   return executor.grad(0);

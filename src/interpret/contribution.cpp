@@ -44,7 +44,7 @@ Status weight_gradient_scores(Executor& ex, const Tensor& images, int node, int 
     seed[cls[static_cast<size_t>(b)]] = 1.0f;
     producer.op->zero_param_grads();
     // Stopping at the node itself keeps the work to the layers above it plus its own weights.
-    NL_RETURN_IF_ERROR(ex.backward({logits, &seed, producer.inputs[0], true}));
+    NL_RETURN_IF_ERROR(ex.backward({.from = logits, .seed = &seed, .stop_at = producer.inputs[0], .want_param_grads = true, .keep_intermediate_grads = false}));
     const int64_t per_k = grad->elements() / k;
     for (int64_t j = 0; j < k; ++j) {
       double s = 0;
@@ -84,7 +84,7 @@ Result<Tensor> contributions(Executor& ex, const Tensor& images, int node, const
   }
   Tensor seed(y.shape());
   for (int64_t b = 0; b < n; ++b) seed[b * num_classes + cls[static_cast<size_t>(b)]] = 1.0f;
-  NL_RETURN_IF_ERROR(ex.backward({logits, &seed, node}));
+  NL_RETURN_IF_ERROR(ex.backward({.from = logits, .seed = &seed, .stop_at = node, .keep_intermediate_grads = false}));
   const Tensor& a = ex.value(node);
   const Tensor& d = ex.grad(node);
   const int64_t k = a.shape()[a.shape().rank() - 1];

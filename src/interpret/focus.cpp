@@ -55,7 +55,7 @@ Result<FocusMap> grad_cam(Executor& ex, const Tensor& image, int node, int class
   if (!c.ok()) return c.status();
   Tensor seed(ex.value(logits).shape());
   seed[c.value()] = 1.0f;
-  NL_RETURN_IF_ERROR(ex.backward({logits, &seed, node}));
+  NL_RETURN_IF_ERROR(ex.backward({.from = logits, .seed = &seed, .stop_at = node, .keep_intermediate_grads = false}));
   const Tensor& a = ex.value(node);
   const Tensor& d = ex.grad(node);
   const int64_t h = a.shape()[1], w = a.shape()[2], k = a.shape()[3];
@@ -84,7 +84,7 @@ Result<FocusMap> saliency(Executor& ex, const Tensor& image, int class_index) {
   if (!c.ok()) return c.status();
   Tensor seed(ex.value(logits).shape());
   seed[c.value()] = 1.0f;
-  NL_RETURN_IF_ERROR(ex.backward({logits, &seed}));
+  NL_RETURN_IF_ERROR(ex.backward({.from = logits, .seed = &seed, .keep_intermediate_grads = false}));
   const Tensor& g = ex.grad(0);
   const int64_t h = image.shape()[1], w = image.shape()[2], ch = image.shape()[3];
   FocusMap m{h, w, std::vector<float>(static_cast<size_t>(h * w), 0.0f), c.value()};

@@ -127,7 +127,7 @@ Status VisualizationRun::step() {
   NL_RETURN_IF_ERROR(ex.forward_until(*input, objective_.node));
   evaluate_objective(objective_, ex.value(objective_.node), &per_item_, &seed_);
   if (o.images > 1 && o.diversity > 0) add_diversity_gradient(ex.value(objective_.node), o.diversity, &seed_);
-  NL_RETURN_IF_ERROR(ex.backward({objective_.node, &seed_}));
+  NL_RETURN_IF_ERROR(ex.backward({.from = objective_.node, .seed = &seed_, .keep_intermediate_grads = false}));
 
   // Carry dJ/d(input) back through the warp and the shift to dJ/dx.
   const Tensor* gin = &ex.grad(0);

@@ -94,12 +94,19 @@ Status Executor::backward(const BackwardRequest& r) {
   if (r.want_param_grads && target > 0)  // parameters below the stop node are not reached
     for (int i = 0; i < target; ++i) need[static_cast<size_t>(i)] = 0;
 
-  has_grad_.assign(static_cast<size_t>(count), 0);
-  for (int i = 0; i <= r.from; ++i) {
-    const size_t k = static_cast<size_t>(i);
-    if (!need[k]) continue;
-    grads_[k].resize(values_[k].shape());
-    has_grad_[k] = 1;
+  const bool keep = r.keep_intermediate_grads;
+  if (keep) {
+    spare_grads_.clear();
+    has_grad_.assign(static_cast<size_t>(count), 0);
+    for (int i = 0; i <= r.from; ++i) {
+      const size_t k = static_cast<size_t>(i);
+      has_grad_[k] = need[k];
+      if (need[k]) grads_[k].resize(values_[k].shape());
+    }
+  } else {
+    // Gradients appear when their first consumer runs and go once passed on.
+    for (int i = 0; i < count; ++i) release_grad(i);
+    allocate_grad(r.from);
   }
   grads_[static_cast<size_t>(r.from)] = *r.seed;
 
@@ -109,23 +116,54 @@ Status Executor::backward(const BackwardRequest& r) {
   for (int i = r.from; i > target; --i) {
     const size_t k = static_cast<size_t>(i);
     if (!need[k]) continue;
+    if (!has_grad_[k]) allocate_grad(i);  // no consumer reached it: its gradient is zero
     Node& n = g.node(i);
     ins.clear();
     in_grads.clear();
     bool any = false;
     for (int id : n.inputs) {
       ins.push_back(&values_[static_cast<size_t>(id)]);
-      Tensor* dg = need[static_cast<size_t>(id)] ? &grads_[static_cast<size_t>(id)] : nullptr;
-      in_grads.push_back(dg);
-      any = any || dg;
+      const bool wanted = need[static_cast<size_t>(id)] != 0;
+      if (wanted && !has_grad_[static_cast<size_t>(id)]) allocate_grad(id);
+      in_grads.push_back(wanted ? &grads_[static_cast<size_t>(id)] : nullptr);
+      any = any || wanted;
     }
     const bool params = r.want_param_grads && !n.op->params().empty();
-    if (!any && !params) continue;
-    ctx.seed = seed_ + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
-    timed(profile_ ? &profile_->backward_ms : nullptr, i,
-          [&] { n.op->backward(ctx, ins, values_[k], grads_[k], in_grads, r.want_param_grads); });
+    if (any || params) {
+      ctx.seed = seed_ + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
+      timed(profile_ ? &profile_->backward_ms : nullptr, i,
+            [&] { n.op->backward(ctx, ins, values_[k], grads_[k], in_grads, r.want_param_grads); });
+    }
+    // Every consumer of node i comes after it, so its gradient is complete and now passed on.
+    if (!keep) release_grad(i);
   }
   return Status::Ok();
+}
+
+void Executor::allocate_grad(int node) {
+  const size_t k = static_cast<size_t>(node);
+  const Shape& shape = values_[k].shape();
+  // The smallest spare that holds the gradient, so large buffers stay free for large gradients.
+  size_t best = spare_grads_.size();
+  for (size_t s = 0; s < spare_grads_.size(); ++s)
+    if (spare_grads_[s].capacity() >= shape.elements() &&
+        (best == spare_grads_.size() || spare_grads_[s].capacity() < spare_grads_[best].capacity()))
+      best = s;
+  if (best < spare_grads_.size()) {
+    grads_[k] = std::move(spare_grads_[best]);
+    spare_grads_[best] = std::move(spare_grads_.back());
+    spare_grads_.pop_back();
+  }
+  grads_[k].resize(shape);
+  has_grad_[k] = 1;
+}
+
+void Executor::release_grad(int node) {
+  const size_t k = static_cast<size_t>(node);
+  has_grad_[k] = 0;
+  if (grads_[k].capacity() == 0) return;
+  spare_grads_.push_back(std::move(grads_[k]));
+  grads_[k] = Tensor();
 }
 
 }  // namespace nl

@@ -22,6 +22,10 @@ struct BackwardRequest {
   const Tensor* seed = nullptr;   // d(objective)/d(value(from)), same shape as value(from)
   int stop_at = -1;               // the deepest node whose gradient is wanted (-1: the input)
   bool want_param_grads = false;  // accumulate into every Param::grad upstream of `from`
+  // false: keep only grad(stop_at); every other gradient is freed for reuse
+  // once its node has passed it on, so the pass holds only the gradients in
+  // flight instead of one per node (ResNet-18: about 20 MB less at batch 1).
+  bool keep_intermediate_grads = true;
 };
 
 class Executor {
@@ -34,8 +38,10 @@ class Executor {
   Status forward_until(const Tensor& input, int last, bool training = false, uint64_t seed = 0);
 
   // Propagates the seed gradient back. Afterwards grad(i) holds d(objective)/d(value(i))
-  // for every node between stop_at and from; parameter gradients accumulate (+=)
-  // when asked, so zero them first (Op::zero_param_grads) for a fresh step.
+  // for every node between stop_at and from (only for stop_at when the request
+  // does not keep intermediate gradients; has_grad says which); parameter
+  // gradients accumulate (+=) when asked, so zero them first
+  // (Op::zero_param_grads) for a fresh step.
   Status backward(const BackwardRequest& request);
 
   const Tensor& value(int node) const { return values_[static_cast<size_t>(node)]; }
@@ -65,6 +71,12 @@ class Executor {
   std::vector<Tensor> values_;
   std::vector<Tensor> grads_;
   std::vector<char> has_grad_;
+  std::vector<Tensor> spare_grads_;  // freed gradient buffers, reused by the next ones
+
+  // Gives grads_[node] a zeroed buffer of the node's shape, reusing a spare one when it fits.
+  void allocate_grad(int node);
+  // Moves grads_[node]'s buffer to the spares.
+  void release_grad(int node);
 };
 
 }  // namespace nl

@@ -39,6 +39,8 @@ class Tensor {
 
   const Shape& shape() const { return shape_; }
   int64_t elements() const { return static_cast<int64_t>(data_.size()); }
+  // Elements the allocation holds: resize() to at most this many does not allocate.
+  int64_t capacity() const { return static_cast<int64_t>(data_.capacity()); }
   float* data() { return data_.data(); }
   const float* data() const { return data_.data(); }
   float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }

@@ -260,6 +260,7 @@ Status Trainer::train_epoch(int epoch, const ProgressFn& on_step, EpochSummary* 
     request.from = output;
     request.seed = &logits_grad_;
     request.want_param_grads = true;
+    request.keep_intermediate_grads = false;
     NL_RETURN_IF_ERROR(executor_->backward(request));
     lr = schedule_.at(global_step_);
     NL_RETURN_IF_ERROR(optimizer_->step(lr));

@@ -241,6 +241,7 @@ void run_training(PeerModel& m, ThreadPool& pool, int threads, const Options& o)
     request.from = output;
     request.seed = &logits_grad;
     request.want_param_grads = true;
+    request.keep_intermediate_grads = false;
     (void)ex.backward(request);
     (void)sgd.value()->step(kLearningRate);
   };
