@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 
@@ -52,48 +53,40 @@ Result<std::vector<int64_t>> parse_sizes(const std::string& text) {
 }  // namespace
 
 int run_ablate_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert({"layer", "score", "clusters", "budget", "random-seeds", "sizes", "data", "per-class"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert("keep-only");
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw, {"layer", "score", "clusters", "budget", "random-seeds", "sizes", "data", "per-class"},
+                            {"keep-only"}))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto seed = args.integer("seed", 1, 0, int64_t{1} << 62);
   auto clusters = args.integer("clusters", 4, 0, 100000);
   auto budget = args.integer("budget", -1, 1, 1 << 30);
   auto seeds = args.integer("random-seeds", 5, 5, 1000);
   auto kind = parse_score_kind(args.value("score").value_or("contribution"));
   auto sizes = parse_sizes(args.value("sizes").value_or("1,2,4,8"));
-  for (const Status& s : {threads.status(), seed.status(), clusters.status(), budget.status(), seeds.status(),
-                          kind.status(), sizes.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad =
+          cmd.check({seed.status(), clusters.status(), budget.status(), seeds.status(), kind.status(), sizes.status()}))
+    return *bad;
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   auto node = resolve_layer(m.model.graph, args.value("layer"), false);
-  if (!node.ok()) return command_failure(kName, node.status().message());
+  if (!node.ok()) return cmd.error(node.status().message());
   std::string data_name;
   auto set = load_statistics_set(args, m, &data_name);
-  if (!set.ok()) return command_failure(kName, set.status().message());
+  if (!set.ok()) return cmd.error(set.status().message());
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
 
   // Category groups from the chosen score; clusters from contribution profiles.
   auto scores = category_scores(m, set.value(), node.value(), kind.value(), quiet);
-  if (!scores.ok()) return command_failure(kName, scores.status().message());
+  if (!scores.ok()) return cmd.error(scores.status().message());
   Tensor gamma = scores.value();
   if (kind.value() != ScoreKind::kContribution && clusters.value() > 0) {
     auto g = category_scores(m, set.value(), node.value(), ScoreKind::kContribution, quiet);
-    if (!g.ok()) return command_failure(kName, g.status().message());
+    if (!g.ok()) return cmd.error(g.status().message());
     gamma = std::move(g.value());
   }
   const CategoryGroups groups = category_groups(scores.value());
@@ -103,7 +96,7 @@ int run_ablate_command(std::span<const std::string> raw) {
     co.clusters = std::min<int64_t>(clusters.value(), gamma.shape()[0]);
     co.seed = static_cast<uint64_t>(seed.value());
     auto nc = cluster_neurons(gamma, gamma, co);
-    if (!nc.ok()) return command_failure(kName, nc.status().message());
+    if (!nc.ok()) return cmd.error(nc.status().message());
     cluster_ids = nc.value().assignment;
   }
   AblationPlan plan;
@@ -112,7 +105,7 @@ int run_ablate_command(std::span<const std::string> raw) {
   plan.seed = static_cast<uint64_t>(seed.value());
   plan.keep_and_remove = !args.flag("keep-only");
   auto a = run_ablation(m, set.value(), node.value(), groups, cluster_ids, plan, sizes.value(), quiet);
-  if (!a.ok()) return command_failure(kName, a.status().message());
+  if (!a.ok()) return cmd.error(a.status().message());
 
   OutputDir& dir = out.value();
   const auto& labels = m.model.labels;
@@ -141,7 +134,7 @@ int run_ablate_command(std::span<const std::string> raw) {
                       {"n", "category", "removed", "base_accuracy", "target_drop", "others_mean_drop",
                        "random_target_drop", "random_others_mean_drop"},
                       rows);
-  if (!s.ok()) return command_failure(kName, s.message());
+  if (!s.ok()) return cmd.error(s.message());
   if (!quiet) {
     for (const auto& sum : a.value().domination.summary)
       std::fprintf(stderr, "domination test n=%lld: target drop %.3f, others %.3f, random target %.3f, random others %.3f\n",

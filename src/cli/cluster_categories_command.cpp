@@ -16,6 +16,7 @@
 
 #include "cli/command.h"
 #include "cli/figures.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 
@@ -40,47 +41,39 @@ std::string usage() {
 }  // namespace
 
 int run_cluster_categories_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert({"layer", "score", "similarity-score", "similarity", "linkage", "data", "per-class"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert("post");
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw, {"layer", "score", "similarity-score", "similarity", "linkage", "data", "per-class"},
+                            {"post"}))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto kind = parse_score_kind(args.value("score").value_or("contribution"));
   auto similarity_kind = parse_score_kind(args.value("similarity-score").value_or("activation"));
   auto similarity = parse_similarity(args.value("similarity").value_or("cosine"));
   auto linkage = parse_linkage(args.value("linkage").value_or("average"));
-  for (const Status& s : {threads.status(), kind.status(), similarity_kind.status(), similarity.status(), linkage.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({kind.status(), similarity_kind.status(), similarity.status(), linkage.status()}))
+    return *bad;
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   auto node = resolve_layer(m.model.graph, args.value("layer"), args.flag("post"));
-  if (!node.ok()) return command_failure(kName, node.status().message());
+  if (!node.ok()) return cmd.error(node.status().message());
   std::string data_name;
   auto set = load_statistics_set(args, m, &data_name);
-  if (!set.ok()) return command_failure(kName, set.status().message());
+  if (!set.ok()) return cmd.error(set.status().message());
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
 
   auto scores = category_scores(m, set.value(), node.value(), kind.value(), quiet);
-  if (!scores.ok()) return command_failure(kName, scores.status().message());
+  if (!scores.ok()) return cmd.error(scores.status().message());
   auto analysis = analyse_categories(std::move(scores.value()), similarity.value(), linkage.value());
-  if (!analysis.ok()) return command_failure(kName, analysis.status().message());
+  if (!analysis.ok()) return cmd.error(analysis.status().message());
   if (similarity_kind.value() != kind.value()) {  // (B) from its own score matrix
     auto responses = category_scores(m, set.value(), node.value(), similarity_kind.value(), quiet);
-    if (!responses.ok()) return command_failure(kName, responses.status().message());
+    if (!responses.ok()) return cmd.error(responses.status().message());
     auto clustering = cluster_categories(responses.value(), similarity.value(), linkage.value());
-    if (!clustering.ok()) return command_failure(kName, clustering.status().message());
+    if (!clustering.ok()) return cmd.error(clustering.status().message());
     analysis.value().clustering = std::move(clustering.value());
   }
   const CategoryAnalysis& a = analysis.value();
@@ -113,7 +106,7 @@ int run_cluster_categories_command(std::span<const std::string> raw) {
   if (s.ok()) s = dir.write_png("similarity.png", figures.similarity);
   if (s.ok()) s = dir.write_png("neuron_category.png", figures.neuron_category);
   if (s.ok()) s = dir.write_text("dendrogram.svg", figures.dendrogram_svg);
-  if (!s.ok()) return command_failure(kName, s.message());
+  if (!s.ok()) return cmd.error(s.message());
   if (!quiet) {
     std::string order;
     for (int64_t leaf : a.clustering.order) order += (order.empty() ? "" : " | ") + labels[static_cast<size_t>(leaf)];

@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/figures.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 #include "interpret/activation.h"
@@ -42,68 +43,59 @@ std::string usage() {
 }  // namespace
 
 int run_cluster_neurons_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert(kVisualizeValuedOptions.begin(), kVisualizeValuedOptions.end());
-  valued.insert({"layer", "features", "method", "k", "k-range", "metric", "linkage", "restarts", "data", "per-class"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert(kVisualizeFlags.begin(), kVisualizeFlags.end());
-  flags.insert("tiles");
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw,
+                            with_visualize_options({"layer", "features", "method", "k", "k-range", "metric", "linkage",
+                                                    "restarts", "data", "per-class"}),
+                            with_visualize_flags({"tiles"})))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto k = args.integer("k", 4, 1, 100000);
   auto restarts = args.integer("restarts", 10, 1, 1000);
   auto seed = args.integer("seed", 1, 0, int64_t{1} << 62);
-  for (const Status& s : {threads.status(), k.status(), restarts.status(), seed.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({k.status(), restarts.status(), seed.status()})) return *bad;
   const std::string features_kind = args.value("features").value_or("visualization");
   const std::string method = args.value("method").value_or("kmeans");
   if (method != "kmeans" && method != "agglomerative" && method != "nmf")
-    return usage_failure(kName, "--method must be kmeans, agglomerative or nmf", usage().c_str());
+    return cmd.usage_error("--method must be kmeans, agglomerative or nmf");
   const std::string metric_name = args.value("metric").value_or("euclidean");
   if (metric_name != "euclidean" && metric_name != "cosine")
-    return usage_failure(kName, "--metric must be euclidean or cosine", usage().c_str());
+    return cmd.usage_error("--metric must be euclidean or cosine");
   const DistanceMetric metric = metric_name == "cosine" ? DistanceMetric::kCosine : DistanceMetric::kEuclidean;
   auto linkage = parse_linkage(args.value("linkage").value_or("ward"));
-  if (!linkage.ok()) return usage_failure(kName, linkage.status().message(), usage().c_str());
+  if (!linkage.ok()) return cmd.usage_error(linkage.status().message());
   long long k_lo = 2, k_hi = 8;
   if (auto r = args.value("k-range")) {
     char extra = 0;
     if (std::sscanf(r->c_str(), "%lld-%lld%c", &k_lo, &k_hi, &extra) != 2 || k_lo < 2 || k_hi < k_lo)
-      return usage_failure(kName, "--k-range must be A-B with 2 <= A <= B", usage().c_str());
+      return cmd.usage_error("--k-range must be A-B with 2 <= A <= B");
   }
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   Graph& g = m.model.graph;
   auto node = resolve_layer(g, args.value("layer"), false);
-  if (!node.ok()) return command_failure(kName, node.status().message());
+  if (!node.ok()) return cmd.error(node.status().message());
   const int64_t width = layer_width(g, node.value());
   if (k.value() > width)
-    return command_failure(kName, "--k " + std::to_string(k.value()) + " exceeds the layer's " + std::to_string(width) + " neurons");
+    return cmd.error("--k " + std::to_string(k.value()) + " exceeds the layer's " + std::to_string(width) + " neurons");
   std::string data_name;
   auto set = load_statistics_set(args, m, &data_name);
-  if (!set.ok()) return command_failure(kName, set.status().message());
+  if (!set.ok()) return cmd.error(set.status().message());
   auto options = visualize_options_from(args, m, 256);
-  if (!options.ok()) return usage_failure(kName, options.status().message(), usage().c_str());
+  if (!options.ok()) return cmd.usage_error(options.status().message());
 
   // Profiles: contribution (for the labels, always), activation after the
   // activation function (non-negative, for NMF), and visualizations when needed.
   auto gamma = category_scores(m, set.value(), node.value(), ScoreKind::kContribution, quiet);
-  if (!gamma.ok()) return command_failure(kName, gamma.status().message());
+  if (!gamma.ok()) return cmd.error(gamma.status().message());
   const int post = post_activation_node(g, node.value());
   Tensor activation;
   if (features_kind == "activation" || method == "nmf") {
     auto act = category_scores(m, set.value(), post, ScoreKind::kActivation, quiet);
-    if (!act.ok()) return command_failure(kName, act.status().message());
+    if (!act.ok()) return cmd.error(act.status().message());
     activation = std::move(act.value());
   }
   Tensor visualizations;
@@ -114,11 +106,11 @@ int run_cluster_neurons_command(std::span<const std::string> raw) {
     VisualizeOptions one = options.value();
     one.images = 1;
     auto v = visualize_channels(m, node.value(), all, one, quiet, "visualize " + g.node(node.value()).name);
-    if (!v.ok()) return command_failure(kName, v.status().message());
+    if (!v.ok()) return cmd.error(v.status().message());
     visualizations = std::move(v.value());
   }
   auto features = neuron_features(features_kind, want_visualizations ? &visualizations : nullptr, activation, gamma.value());
-  if (!features.ok()) return usage_failure(kName, features.status().message(), usage().c_str());
+  if (!features.ok()) return cmd.usage_error(features.status().message());
 
   NeuronClusterOptions co;
   co.method = method == "kmeans" ? NeuronClusterMethod::kKMeans
@@ -131,7 +123,7 @@ int run_cluster_neurons_command(std::span<const std::string> raw) {
   co.metric = metric;
   const Tensor& used = method == "nmf" && features_kind != "visualization" && activation.elements() ? activation : features.value();
   auto clusters = cluster_neurons(used, gamma.value(), co);
-  if (!clusters.ok()) return command_failure(kName, clusters.status().message());
+  if (!clusters.ok()) return cmd.error(clusters.status().message());
   const NeuronClusters& nc = clusters.value();
 
   // Silhouette over k (k-means on the same standardised features).
@@ -145,12 +137,12 @@ int run_cluster_neurons_command(std::span<const std::string> raw) {
     ko.restarts = co.restarts;
     ko.seed = co.seed;
     auto sil = kmeans_silhouette_over_k(FeatureRows{standardized, width, d}, k_lo, hi, ko, metric, m.pool.get());
-    if (!sil.ok()) return command_failure(kName, sil.status().message());
+    if (!sil.ok()) return cmd.error(sil.status().message());
     silhouettes = sil.value();
   }
 
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
   const auto& labels = m.model.labels;
   const int64_t classes = m.classes, nclusters = static_cast<int64_t>(nc.members.size());
@@ -205,7 +197,7 @@ int run_cluster_neurons_command(std::span<const std::string> raw) {
     st = dir.write_text("dendrogram.svg", dendrogram_svg(nc.merges, dendrogram_leaf_order(tree), leaf_names,
                                                          std::max<int>(520, static_cast<int>(width) * 8), 320));
   }
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   if (!quiet)
     for (int64_t c = 0; c < nclusters; ++c) {
       std::string names;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 
@@ -33,50 +34,42 @@ std::string usage() {
 }  // namespace
 
 int run_focus_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert({"image", "data", "index", "class", "layer", "methods", "patch", "stride", "scale"});
-  auto parsed = Args::parse(raw, valued, kMethodFlags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw, {"image", "data", "index", "class", "layer", "methods", "patch", "stride", "scale"}))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto patch = args.integer("patch", 4, 1, 1024);
   auto stride = args.integer("stride", 2, 1, 1024);
   auto scale = args.integer("scale", 8, 1, 64);
-  for (const Status& s : {threads.status(), patch.status(), stride.status(), scale.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({patch.status(), stride.status(), scale.status()})) return *bad;
   std::vector<std::string> methods;
   std::stringstream list(args.value("methods").value_or("gradcam,saliency,occlusion"));
   for (std::string m; std::getline(list, m, ',');) methods.push_back(m);
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   auto input = load_input_image(args, m);
-  if (!input.ok()) return command_failure(kName, input.status().message());
+  if (!input.ok()) return cmd.error(input.status().message());
   auto layer = resolve_layer(m.model.graph, args.value("layer"), false);
-  if (!layer.ok()) return command_failure(kName, layer.status().message());
+  if (!layer.ok()) return cmd.error(layer.status().message());
   int target = -1;
   if (auto c = args.value("class")) {
     auto parsed_class = parse_class(*c, m.model.labels);
-    if (!parsed_class.ok()) return command_failure(kName, parsed_class.status().message());
+    if (!parsed_class.ok()) return cmd.error(parsed_class.status().message());
     target = parsed_class.value();
   }
   auto prediction = predict(m, input.value().input);
-  if (!prediction.ok()) return command_failure(kName, prediction.status().message());
+  if (!prediction.ok()) return cmd.error(prediction.status().message());
   if (target < 0) target = prediction.value().predicted;
   OcclusionOptions occ;
   occ.patch = static_cast<int>(patch.value());
   occ.stride = static_cast<int>(stride.value());
   auto maps = compute_focus(m, input.value().input, layer.value(), target, methods, occ);
-  if (!maps.ok()) return command_failure(kName, maps.status().message());
+  if (!maps.ok()) return cmd.error(maps.status().message());
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
 
   const int s = static_cast<int>(scale.value());
@@ -110,7 +103,7 @@ int run_focus_command(std::span<const std::string> raw) {
     }
   if (st.ok()) st = dir.write_json("focus.json", j);
   if (st.ok()) st = dir.write_csv("focus.csv", header, rows);
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   if (!quiet)
     std::fprintf(stderr, "%s: predicted %s (%.1f%%), maps for %s\n", input.value().source.c_str(),
                  labels[static_cast<size_t>(prediction.value().predicted)].c_str(),

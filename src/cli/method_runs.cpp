@@ -313,6 +313,16 @@ const std::set<std::string> kVisualizeValuedOptions = {"preset", "steps", "lr", 
                                                        "jitter", "scale-jitter", "rotate", "decay", "start",
                                                        "noise", "images", "diversity", "start-pixel"};
 const std::set<std::string> kVisualizeFlags = {"fourier"};
+
+std::set<std::string> with_visualize_options(std::set<std::string> own) {
+  own.insert(kVisualizeValuedOptions.begin(), kVisualizeValuedOptions.end());
+  return own;
+}
+
+std::set<std::string> with_visualize_flags(std::set<std::string> own) {
+  own.insert(kVisualizeFlags.begin(), kVisualizeFlags.end());
+  return own;
+}
 const char* kVisualizeOptionsHelp =
     "  --preset paper|modern  paper (default): plain gradient, lr 0.14, constant start, blur 0.4 each step;\n"
     "                      modern: Adam lr 0.05, Fourier parameterisation, noise start, jitter 1, scale 0.05,\n"

@@ -93,6 +93,9 @@ nlohmann::json ablation_json(const MethodContext& ctx, int node, const AblationA
 // used for --start image.
 extern const std::set<std::string> kVisualizeValuedOptions;
 extern const std::set<std::string> kVisualizeFlags;
+// `own` with the visualization's valued options (flags) added, for a command's parse.
+std::set<std::string> with_visualize_options(std::set<std::string> own);
+std::set<std::string> with_visualize_flags(std::set<std::string> own);
 extern const char* kVisualizeOptionsHelp;
 Result<VisualizeOptions> visualize_options_from(const Args& args, const MethodContext& ctx, int default_steps);
 

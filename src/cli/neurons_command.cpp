@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "cli/command.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 #include "interpret/activation.h"
@@ -52,40 +53,32 @@ std::vector<int> top_k(const float* values, int64_t k, int64_t count) {
 }  // namespace
 
 int run_neurons_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert({"image", "data", "index", "class", "layer", "position", "top", "per-class", "stats", "steps"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert({"no-domination", "visualize-top"});
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done =
+          cmd.parse(raw, {"image", "data", "index", "class", "layer", "position", "top", "per-class", "stats", "steps"},
+                    {"no-domination", "visualize-top"}))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto top = args.integer("top", 5, 1, 100000);
   auto steps = args.integer("steps", 256, 0, 100000);
-  for (const Status& s : {threads.status(), top.status(), steps.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({top.status(), steps.status()})) return *bad;
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   Graph& g = m.model.graph;
   auto input = load_input_image(args, m);
-  if (!input.ok()) return command_failure(kName, input.status().message());
+  if (!input.ok()) return cmd.error(input.status().message());
   auto node_result = resolve_layer(g, args.value("layer"), false);
-  if (!node_result.ok()) return command_failure(kName, node_result.status().message());
+  if (!node_result.ok()) return cmd.error(node_result.status().message());
   const int node = node_result.value();
   const int post = post_activation_node(g, node);
   const int64_t k = layer_width(g, node);
   const Shape& shape = g.node(node).shape;
   int64_t pos_y = -1, pos_x = -1;
   if (auto p = args.value("position")) {
-    if (shape.rank() != 4) return command_failure(kName, "--position needs a conv layer, [N, H, W, C]");
+    if (shape.rank() != 4) return cmd.error("--position needs a conv layer, [N, H, W, C]");
     long long y = -1, x = -1;
     char extra = 0;
     if (std::sscanf(p->c_str(), "%lld,%lld%c", &y, &x, &extra) == 2) {
@@ -93,15 +86,15 @@ int run_neurons_command(std::span<const std::string> raw) {
       pos_x = x;
     }
     if (pos_y < 0 || pos_x < 0 || pos_y >= shape[1] || pos_x >= shape[2])
-      return command_failure(kName, "--position must be Y,X inside the layer's " + std::to_string(shape[1]) + " x " +
+      return cmd.error("--position must be Y,X inside the layer's " + std::to_string(shape[1]) + " x " +
                                         std::to_string(shape[2]) + " map");
   }
   auto prediction = predict(m, input.value().input);
-  if (!prediction.ok()) return command_failure(kName, prediction.status().message());
+  if (!prediction.ok()) return cmd.error(prediction.status().message());
   int target = prediction.value().predicted;
   if (auto c = args.value("class")) {
     auto parsed_class = parse_class(*c, m.model.labels);
-    if (!parsed_class.ok()) return command_failure(kName, parsed_class.status().message());
+    if (!parsed_class.ok()) return cmd.error(parsed_class.status().message());
     target = parsed_class.value();
   }
 
@@ -116,7 +109,7 @@ int run_neurons_command(std::span<const std::string> raw) {
   ContributionOptions co;
   co.logits = m.logits;
   auto contrib = contributions(*m.ex, input.value().input, node, {target}, co);
-  if (!contrib.ok()) return command_failure(kName, contrib.status().message());
+  if (!contrib.ok()) return cmd.error(contrib.status().message());
   const float* c = contrib.value().data();
   const std::vector<float> shares = contribution_shares(c, k);
   auto linear = linear_decomposition(*m.ex, node, {target});
@@ -132,9 +125,9 @@ int run_neurons_command(std::span<const std::string> raw) {
       if (auto v = args.value(opt)) stats_args.insert(stats_args.end(), {std::string("--") + opt, *v});
     auto stats_parsed = Args::parse(stats_args, {"model", "data", "per-class", "fashion-dir", "digits-dir"}, {});
     auto set = load_statistics_set(stats_parsed.value(), m, &stats_name);
-    if (!set.ok()) return command_failure(kName, set.status().message() + " (or pass --no-domination)");
+    if (!set.ok()) return cmd.error(set.status().message() + " (or pass --no-domination)");
     auto gamma = category_scores(m, set.value(), node, ScoreKind::kContribution, quiet);
-    if (!gamma.ok()) return command_failure(kName, gamma.status().message());
+    if (!gamma.ok()) return cmd.error(gamma.status().message());
     domination = dominant_categories(gamma.value());
   }
 
@@ -188,7 +181,7 @@ int run_neurons_command(std::span<const std::string> raw) {
   nlohmann::json preference = nlohmann::json::array();
   for (int layer : neuron_layers(g)) {
     auto lc = contributions(*m.ex, input.value().input, layer, {target}, co);
-    if (!lc.ok()) return command_failure(kName, lc.status().message());
+    if (!lc.ok()) return cmd.error(lc.status().message());
     Tensor act;
     reduce_channels(m.ex->value(layer), Reduction::kSum, &act);
     const int64_t lk = layer_width(g, layer);
@@ -209,7 +202,7 @@ int run_neurons_command(std::span<const std::string> raw) {
   j["preference"] = preference;
 
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
   Status st = dir.write_json("neurons.json", j);
   if (st.ok())
@@ -221,16 +214,16 @@ int run_neurons_command(std::span<const std::string> raw) {
   if (st.ok()) st = dir.write_png("input.png", upscale_nearest(input.value().picture, 8));
   if (st.ok() && args.flag("visualize-top")) {
     auto options = visualize_options_from(Args::parse(std::vector<std::string>{}, {}, {}).value(), m, static_cast<int>(steps.value()));
-    if (!options.ok()) return command_failure(kName, options.status().message());
+    if (!options.ok()) return cmd.error(options.status().message());
     const auto best = top_k(c, k, top.value());
     auto images = visualize_channels(m, node, best, options.value(), quiet, "visualize top neurons");
-    if (!images.ok()) return command_failure(kName, images.status().message());
+    if (!images.ok()) return cmd.error(images.status().message());
     std::vector<Image> tiles;
     for (size_t i = 0; i < best.size(); ++i)
       tiles.push_back(upscale_nearest(visualization_picture(images.value(), static_cast<int64_t>(i), m.transform), 4));
     st = dir.write_png("top_neurons.png", tile_images(tiles, static_cast<int>(best.size())));
   }
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   if (!quiet) {
     const auto& d = j["dominating_sets"];
     std::fprintf(stderr, "%s: predicted %s; at %s the dominating set has %d neurons for tau 0.5, %d for 0.8\n",

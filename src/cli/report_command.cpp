@@ -19,6 +19,7 @@
 #include "cli/command.h"
 #include "cli/figures.h"
 #include "cli/html_report.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 #include "cli/progress_bar.h"
@@ -68,60 +69,52 @@ struct Sample {
 
 int run_report_command(std::span<const std::string> raw) {
   const auto started = std::chrono::steady_clock::now();
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert(kVisualizeValuedOptions.begin(), kVisualizeValuedOptions.end());
-  valued.insert({"layer", "gallery", "clusters", "features", "examples", "budget", "random-seeds", "sizes", "data",
-                 "per-class"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert(kVisualizeFlags.begin(), kVisualizeFlags.end());
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw,
+                            with_visualize_options({"layer", "gallery", "clusters", "features", "examples", "budget",
+                                                    "random-seeds", "sizes", "data", "per-class"}),
+                            with_visualize_flags({})))
+    return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto gallery = args.integer("gallery", 32, 1, 100000);
   auto nclusters = args.integer("clusters", 6, 1, 100000);
   auto examples = args.integer("examples", 4, 0, 1000);
   auto budget = args.integer("budget", -1, 1, 1 << 30);
   auto seeds = args.integer("random-seeds", 5, 5, 1000);
   auto seed = args.integer("seed", 1, 0, int64_t{1} << 62);
-  for (const Status& s : {threads.status(), gallery.status(), nclusters.status(), examples.status(), budget.status(),
-                          seeds.status(), seed.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check(
+          {gallery.status(), nclusters.status(), examples.status(), budget.status(), seeds.status(), seed.status()}))
+    return *bad;
   std::vector<int64_t> sizes;
   {
     auto list = parse_index_list(args.value("sizes").value_or("1,2,4,8,16"), int64_t{1} << 30, "--sizes");
-    if (!list.ok()) return usage_failure(kName, list.status().message(), usage().c_str());
+    if (!list.ok()) return cmd.usage_error(list.status().message());
     for (int v : list.value())
       if (v > 0) sizes.push_back(v);
   }
   const std::string features_kind = args.value("features").value_or("visualization");
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   Graph& g = m.model.graph;
   const auto& labels = m.model.labels;
   auto options = visualize_options_from(args, m, 256);
-  if (!options.ok()) return usage_failure(kName, options.status().message(), usage().c_str());
+  if (!options.ok()) return cmd.usage_error(options.status().message());
   options.value().images = 1;
   const VisualizeOptions& vo = options.value();
   auto layer_result = resolve_layer(g, args.value("layer"), false);
-  if (!layer_result.ok()) return command_failure(kName, layer_result.status().message());
+  if (!layer_result.ok()) return cmd.error(layer_result.status().message());
   const int layer = layer_result.value();
   std::vector<int> depths = three_depths(g);
   if (std::find(depths.begin(), depths.end(), layer) == depths.end()) depths.push_back(layer);
   std::string data_name;
   auto set_result = load_statistics_set(args, m, &data_name);
-  if (!set_result.ok()) return command_failure(kName, set_result.status().message());
+  if (!set_result.ok()) return cmd.error(set_result.status().message());
   const ImageSet& set = set_result.value();
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
   const int64_t width = layer_width(g, layer);
 
@@ -132,7 +125,7 @@ int run_report_command(std::span<const std::string> raw) {
     for (int64_t begin = 0; begin < set.size(); begin += kSweepBatch) {
       const int64_t end = std::min(set.size(), begin + kSweepBatch);
       const Status st = m.ex->forward_until(set.batch(begin, end), m.logits);
-      if (!st.ok()) return command_failure(kName, st.message());
+      if (!st.ok()) return cmd.error(st.message());
       const Tensor& y = m.ex->value(m.logits);
       for (int64_t b = 0; b < end - begin; ++b) {
         const float* row = y.data() + b * m.classes;
@@ -158,14 +151,14 @@ int run_report_command(std::span<const std::string> raw) {
     std::vector<int> channels;
     for (int64_t i = 0; i < shown; ++i) channels.push_back(static_cast<int>(i));
     auto v = visualize_channels(m, d, channels, vo, quiet, "visualize " + g.node(d).name);
-    if (!v.ok()) return command_failure(kName, v.status().message());
+    if (!v.ok()) return cmd.error(v.status().message());
     gallery_images[d] = std::move(v.value());
     gallery_channels[d] = channels;
   }
   std::vector<int> all_classes;
   for (int c = 0; c < m.classes; ++c) all_classes.push_back(c);
   auto class_images = visualize_classes(m, all_classes, vo, quiet);
-  if (!class_images.ok()) return command_failure(kName, class_images.status().message());
+  if (!class_images.ok()) return cmd.error(class_images.status().message());
   // With the paper's settings, the class logits are also shown with the modern
   // ones (Fourier parameterisation, Adam, transformation robustness).
   const bool paper_preset = args.value("preset").value_or("paper") == "paper";
@@ -174,10 +167,10 @@ int run_report_command(std::span<const std::string> raw) {
   if (paper_preset) {
     std::vector<std::string> modern_args{"--preset", "modern", "--steps", std::to_string(vo.steps), "--seed", std::to_string(vo.seed)};
     auto modern = visualize_options_from(Args::parse(modern_args, kVisualizeValuedOptions, {}).value(), m, vo.steps);
-    if (!modern.ok()) return command_failure(kName, modern.status().message());
+    if (!modern.ok()) return cmd.error(modern.status().message());
     modern_options = modern.value();
     auto images = visualize_classes(m, all_classes, modern_options, quiet);
-    if (!images.ok()) return command_failure(kName, images.status().message());
+    if (!images.ok()) return cmd.error(images.status().message());
     modern_class_images = std::move(images.value());
   }
   const Tensor& layer_images = gallery_images[layer];
@@ -187,24 +180,24 @@ int run_report_command(std::span<const std::string> raw) {
 
   // ---- scores, categories, clusters -----------------------------------------
   auto gamma = category_scores(m, set, layer, ScoreKind::kContribution, quiet);
-  if (!gamma.ok()) return command_failure(kName, gamma.status().message());
+  if (!gamma.ok()) return cmd.error(gamma.status().message());
   auto act = category_scores(m, set, layer, ScoreKind::kActivation, quiet);
-  if (!act.ok()) return command_failure(kName, act.status().message());
+  if (!act.ok()) return cmd.error(act.status().message());
   auto cats = analyse_categories(gamma.value(), SimilarityKind::kCosine, Linkage::kAverage);
-  if (!cats.ok()) return command_failure(kName, cats.status().message());
+  if (!cats.ok()) return cmd.error(cats.status().message());
   const CategoryAnalysis& ca = cats.value();
   const CategoryFigures cfig = category_figures(m, ca);
   auto act_cats = analyse_categories(act.value(), SimilarityKind::kCosine, Linkage::kAverage);
-  if (!act_cats.ok()) return command_failure(kName, act_cats.status().message());
+  if (!act_cats.ok()) return cmd.error(act_cats.status().message());
   const CategoryFigures act_fig = category_figures(m, act_cats.value());
 
   auto features = neuron_features(features_kind, &layer_images, act.value(), gamma.value());
-  if (!features.ok()) return usage_failure(kName, features.status().message(), usage().c_str());
+  if (!features.ok()) return cmd.usage_error(features.status().message());
   NeuronClusterOptions co;
   co.clusters = std::min<int64_t>(nclusters.value(), width);
   co.seed = static_cast<uint64_t>(seed.value());
   auto clusters = cluster_neurons(features.value(), gamma.value(), co);
-  if (!clusters.ok()) return command_failure(kName, clusters.status().message());
+  if (!clusters.ok()) return cmd.error(clusters.status().message());
   const NeuronClusters& nc = clusters.value();
   std::vector<KMeansSilhouette> silhouettes;
   {
@@ -227,7 +220,7 @@ int run_report_command(std::span<const std::string> raw) {
   plan.random_seeds = static_cast<int>(seeds.value());
   plan.seed = static_cast<uint64_t>(seed.value());
   auto ablation = run_ablation(m, set, layer, ca.groups, nc.assignment, plan, sizes, quiet);
-  if (!ablation.ok()) return command_failure(kName, ablation.status().message());
+  if (!ablation.ok()) return cmd.error(ablation.status().message());
   const AblationAnalysis& ab = ablation.value();
 
   // ---- the page ----------------------------------------------------------------
@@ -394,11 +387,11 @@ int run_report_command(std::span<const std::string> raw) {
       const Image picture = picture_of(set.images, s.index, m.model.preprocessing);
       OcclusionOptions occ;
       auto maps = compute_focus(m, input, layer, s.predicted, {"gradcam", "saliency"}, occ);
-      if (!maps.ok()) return command_failure(kName, maps.status().message());
+      if (!maps.ok()) return cmd.error(maps.status().message());
       ContributionOptions contribution_options;
       contribution_options.logits = m.logits;
       auto c = contributions(*m.ex, input, layer, {s.predicted}, contribution_options);
-      if (!c.ok()) return command_failure(kName, c.status().message());
+      if (!c.ok()) return cmd.error(c.status().message());
       const std::vector<float> shares = contribution_shares(c.value().data(), width);
       std::vector<int> order(static_cast<size_t>(width));
       for (int64_t i = 0; i < width; ++i) order[static_cast<size_t>(i)] = static_cast<int>(i);
@@ -455,7 +448,7 @@ int run_report_command(std::span<const std::string> raw) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   html.paragraph("<small>Generated in " + fixed(seconds, 0) + " s by <code>neuronlens report</code>, seed " +
                  std::to_string(seed.value()) + ".</small>");
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
 
   // ---- files ----------------------------------------------------------------------
   nlohmann::json summary;
@@ -489,7 +482,7 @@ int run_report_command(std::span<const std::string> raw) {
                                                            SimilarityKind::kCosine, Linkage::kAverage, data_name, set.size()));
   }
   if (st.ok()) st = dir.write_json("ablation.json", ablation_json(m, layer, ab, plan, data_name, set.size()));
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   if (!quiet) std::fprintf(stderr, "accuracy %s on %lld images; category order: %s\n", percent(accuracy).c_str(),
                            static_cast<long long>(set.size()), order_text.c_str());
   dir.print_summary(quiet);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 #include "cli/progress_bar.h"
@@ -60,40 +61,29 @@ Image to_rgb(const Image& im) {
 }  // namespace
 
 int run_top_images_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert({"layer", "neurons", "k", "scale", "data", "per-class"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert("post");
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(raw, {"layer", "neurons", "k", "scale", "data", "per-class"}, {"post"})) return *done;
+  const Args& args = cmd.args();
+  const bool quiet = cmd.quiet();
   auto k = args.integer("k", 9, 1, 10000);
   auto scale = args.integer("scale", 4, 1, 64);
-  for (const Status& s : {threads.status(), k.status(), scale.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({k.status(), scale.status()})) return *bad;
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   Graph& g = m.model.graph;
   auto node = resolve_layer(g, args.value("layer"), args.flag("post"));
-  if (!node.ok()) return command_failure(kName, node.status().message());
+  if (!node.ok()) return cmd.error(node.status().message());
   const int64_t width = layer_width(g, node.value());
   auto neurons = parse_index_list(args.value("neurons").value_or("0-" + std::to_string(std::min<int64_t>(7, width - 1))),
                                   width, "--neurons");
-  if (!neurons.ok()) return command_failure(kName, neurons.status().message());
+  if (!neurons.ok()) return cmd.error(neurons.status().message());
   std::string data_name;
   auto set = load_statistics_set(args, m, &data_name);
-  if (!set.ok()) return command_failure(kName, set.status().message());
+  if (!set.ok()) return cmd.error(set.status().message());
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
 
   const int s = static_cast<int>(scale.value());
@@ -111,7 +101,7 @@ int run_top_images_command(std::span<const std::string> raw) {
   int64_t done = 0;
   for (int neuron : neurons.value()) {
     auto top = top_activating_images(*m.ex, set.value(), node.value(), neuron, static_cast<int>(k.value()));
-    if (!top.ok()) return command_failure(kName, top.status().message());
+    if (!top.ok()) return cmd.error(top.status().message());
     std::vector<Image> tiles;
     nlohmann::json list = nlohmann::json::array();
     for (size_t r = 0; r < top.value().size(); ++r) {
@@ -134,7 +124,7 @@ int run_top_images_command(std::span<const std::string> raw) {
     j["neurons"].push_back({{"neuron", neuron}, {"top", list}});
     const std::string file = g.node(node.value()).name + "_" + std::to_string(neuron) + "_top.png";
     const Status st = dir.write_png(file, tile_images(tiles, 9, s));
-    if (!st.ok()) return command_failure(kName, st.message());
+    if (!st.ok()) return cmd.error(st.message());
     bar.update(++done);
   }
   bar.finish();
@@ -143,7 +133,7 @@ int run_top_images_command(std::span<const std::string> raw) {
     st = dir.write_csv("top_images.csv",
                        {"neuron", "rank", "sample_index", "label", "response", "peak_y", "peak_x", "box_y0", "box_x0", "box_y1", "box_x1"},
                        rows);
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   dir.print_summary(quiet);
   return 0;
 }

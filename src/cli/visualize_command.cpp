@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/method_command.h"
 #include "cli/method_runs.h"
 #include "cli/output_dir.h"
 #include "cli/progress_bar.h"
@@ -43,44 +44,34 @@ std::string file_safe(const std::string& name) {
 }  // namespace
 
 int run_visualize_command(std::span<const std::string> raw) {
-  std::set<std::string> valued = kMethodValuedOptions;
-  valued.insert(kVisualizeValuedOptions.begin(), kVisualizeValuedOptions.end());
-  valued.insert({"layer", "neurons", "class", "objective", "position", "image", "scale"});
-  std::set<std::string> flags = kMethodFlags;
-  flags.insert(kVisualizeFlags.begin(), kVisualizeFlags.end());
-  flags.insert("post");
-  auto parsed = Args::parse(raw, valued, flags);
-  if (!parsed.ok()) return usage_failure(kName, parsed.status().message(), usage().c_str());
-  const Args& args = parsed.value();
-  if (args.flag("help")) {
-    std::fputs(usage().c_str(), stdout);
-    return 0;
-  }
-  if (!args.value("model") || !args.value("out")) return usage_failure(kName, "--model and --out are required", usage().c_str());
+  MethodCommand cmd(kName, usage());
+  if (auto done = cmd.parse(
+          raw, with_visualize_options({"layer", "neurons", "class", "objective", "position", "image", "scale"}),
+          with_visualize_flags({"post"})))
+    return *done;
+  const Args& args = cmd.args();
   if (args.value("class") && (args.value("layer") || args.value("neurons")))
-    return usage_failure(kName, "give either --class or --layer/--neurons", usage().c_str());
-  const bool quiet = args.flag("quiet");
-  auto threads = args.integer("threads", 2, 1, 256);
+    return cmd.usage_error("give either --class or --layer/--neurons");
+  const bool quiet = cmd.quiet();
   auto scale = args.integer("scale", 4, 1, 64);
-  for (const Status& s : {threads.status(), scale.status()})
-    if (!s.ok()) return usage_failure(kName, s.message(), usage().c_str());
+  if (auto bad = cmd.check({scale.status()})) return *bad;
 
-  auto ctx = open_model(*args.value("model"), static_cast<int>(threads.value()));
-  if (!ctx.ok()) return command_failure(kName, ctx.status().message());
+  auto ctx = cmd.open_model();
+  if (!ctx.ok()) return cmd.error(ctx.status().message());
   MethodContext& m = *ctx.value();
   Graph& g = m.model.graph;
   auto options = visualize_options_from(args, m, 1000);
-  if (!options.ok()) return usage_failure(kName, options.status().message(), usage().c_str());
+  if (!options.ok()) return cmd.usage_error(options.status().message());
   VisualizeOptions& o = options.value();
   Tensor start_image;
   if (args.value("image")) {
     auto loaded = load_input_image(args, m);
-    if (!loaded.ok()) return command_failure(kName, loaded.status().message());
+    if (!loaded.ok()) return cmd.error(loaded.status().message());
     start_image = std::move(loaded.value().input);
     if (!args.value("start")) o.start = VisualizeOptions::Start::kImage;
   }
   if (o.start == VisualizeOptions::Start::kImage) {
-    if (start_image.elements() == 0) return usage_failure(kName, "--start image needs --image FILE", usage().c_str());
+    if (start_image.elements() == 0) return cmd.usage_error("--start image needs --image FILE");
     o.start_image = &start_image;
   }
 
@@ -96,7 +87,7 @@ int run_visualize_command(std::span<const std::string> raw) {
       std::stringstream items(*classes);
       for (std::string item; std::getline(items, item, ',');) {
         auto c = parse_class(item, m.model.labels);
-        if (!c.ok()) return command_failure(kName, c.status().message());
+        if (!c.ok()) return cmd.error(c.status().message());
         list.push_back(c.value());
       }
     }
@@ -108,20 +99,20 @@ int run_visualize_command(std::span<const std::string> raw) {
     }
   } else {
     auto layer = resolve_layer(g, args.value("layer"), args.flag("post"));
-    if (!layer.ok()) return command_failure(kName, layer.status().message());
+    if (!layer.ok()) return cmd.error(layer.status().message());
     node = layer.value();
     auto channels = parse_index_list(args.value("neurons").value_or("all"), layer_width(g, node), "--neurons");
-    if (!channels.ok()) return command_failure(kName, channels.status().message());
+    if (!channels.ok()) return cmd.error(channels.status().message());
     const Shape& shape = g.node(node).shape;
     long long py = -1, px = -1;
     if (auto p = args.value("position")) {
       char extra = 0;
       if (shape.rank() != 4 || std::sscanf(p->c_str(), "%lld,%lld%c", &py, &px, &extra) != 2 || py < 0 || px < 0 ||
           py >= shape[1] || px >= shape[2])
-        return command_failure(kName, "--position must be Y,X inside the map of a conv layer (" + shape.str() + ")");
+        return cmd.error("--position must be Y,X inside the map of a conv layer (" + shape.str() + ")");
     }
     const std::string objective = args.value("objective").value_or("mean");
-    if (objective != "mean" && objective != "sum") return usage_failure(kName, "--objective must be mean or sum", usage().c_str());
+    if (objective != "mean" && objective != "sum") return cmd.usage_error("--objective must be mean or sum");
     for (int c : channels.value()) {
       Objective ob;
       if (shape.rank() == 2) ob = unit_objective(node, c);
@@ -134,7 +125,7 @@ int run_visualize_command(std::span<const std::string> raw) {
   }
 
   auto out = OutputDir::create(*args.value("out"));
-  if (!out.ok()) return command_failure(kName, out.status().message());
+  if (!out.ok()) return cmd.error(out.status().message());
   OutputDir& dir = out.value();
   const int s = static_cast<int>(scale.value());
   nlohmann::json j;
@@ -150,7 +141,7 @@ int run_visualize_command(std::span<const std::string> raw) {
       bar.update(before + step);
       return true;
     });
-    if (!r.ok()) return command_failure(kName, r.status().message());
+    if (!r.ok()) return cmd.error(r.status().message());
     const double final_j = r.value().objective.empty() ? 0.0 : r.value().objective.back();
     const double first_j = r.value().objective.empty() ? 0.0 : r.value().objective.front();
     for (int64_t img = 0; img < o.images; ++img) {
@@ -158,7 +149,7 @@ int run_visualize_command(std::span<const std::string> raw) {
       std::string file = files[i];
       if (o.images > 1) file = file.substr(0, file.size() - 4) + "_" + std::to_string(img) + ".png";
       const Status st = dir.write_png(file, picture);
-      if (!st.ok()) return command_failure(kName, st.message());
+      if (!st.ok()) return cmd.error(st.message());
       gallery.push_back(picture);
       j["images"].push_back({{"objective", names[i]}, {"file", file}, {"first_objective", first_j}, {"final_objective", final_j}});
     }
@@ -168,7 +159,7 @@ int run_visualize_command(std::span<const std::string> raw) {
   Status st = dir.write_png("gallery.png", tile_images(gallery, 8, 2 * s));
   if (st.ok()) st = dir.write_json("visualize.json", j);
   if (st.ok()) st = dir.write_csv("visualize.csv", {"objective", "file", "first_objective", "final_objective"}, rows);
-  if (!st.ok()) return command_failure(kName, st.message());
+  if (!st.ok()) return cmd.error(st.message());
   dir.print_summary(quiet);
   return 0;
 }
