@@ -1,11 +1,13 @@
 // The Op conventions of nn/op.h, checked on every op of src/nn/ops at once:
 // backward adds into input gradients (+=), a null input gradient is skipped,
-// parameter gradients accumulate only when asked, and output_shape rejects a
-// wrong input count with a message naming the op.
+// parameter gradients accumulate only when asked, output_shape rejects a
+// wrong input count with a message naming the op, and results do not depend
+// on the thread count.
 #include <catch2/catch.hpp>
 
 #include <functional>
 
+#include "kernels/thread_pool.h"
 #include "nn/ops/add.h"
 #include "nn/ops/avg_pool2d.h"
 #include "nn/ops/batch_norm.h"
@@ -36,8 +38,7 @@ struct Case {
   bool training = false;
 };
 
-std::vector<Case> every_op() {
-  const Shape image{2, 5, 4, 3};
+std::vector<Case> every_op(const Shape& image = Shape{2, 5, 4, 3}) {
   Pool2DParams overlapping;
   overlapping.kernel_h = overlapping.kernel_w = 3;
   overlapping.stride_h = overlapping.stride_w = 1;
@@ -57,7 +58,7 @@ std::vector<Case> every_op() {
   cases.push_back({unwrap(BatchNorm::create(3)), {image}, true});
   cases.push_back({unwrap(Add::create()), {image, image, image}});
   cases.push_back({unwrap(Scale::create(-1.5f)), {image}});
-  cases.push_back({unwrap(Concat::create()), {image, Shape{2, 5, 4, 1}}});
+  cases.push_back({unwrap(Concat::create()), {image, Shape{image[0], image[1], image[2], 1}}});
   cases.push_back({unwrap(Flatten::create()), {image}});
   cases.push_back({unwrap(Dropout::create(0.4f)), {image}, true});
   cases.push_back({unwrap(Softmax::create()), {image}});
@@ -144,6 +145,41 @@ TEST_CASE("every op rejects a wrong number of inputs, naming itself", "[ops]") {
       const Status extra = c.op->output_shape(two, &out);
       INFO(extra.message());
       CHECK_FALSE(extra.ok());
+    }
+  }
+}
+
+TEST_CASE("every op gives the same bits with 1, 2 and 3 threads on tensors of several work blocks", "[ops]") {
+  // 2 x 130 x 129 x 3 = 100,620 elements: three of the elementwise ops' 32K-element blocks and a partial one.
+  const Shape large{2, 130, 129, 3};
+  ThreadPool two(2), three(3);
+  std::vector<Case> one_thread = every_op(large);
+  for (ThreadPool* pool : {&two, &three}) {
+    std::vector<Case> threaded = every_op(large);
+    std::mt19937_64 rng(802);
+    for (size_t c = 0; c < one_thread.size(); ++c) {
+      INFO(one_thread[c].op->type() << (one_thread[c].training ? " (training)" : "") << ", " << pool->threads()
+                                    << " threads");
+      OpContext alone, shared;
+      alone.training = shared.training = one_thread[c].training;
+      alone.seed = shared.seed = 7;
+      shared.pool = pool;
+      std::vector<Tensor> xs;
+      for (const Shape& s : one_thread[c].inputs) xs.push_back(random_tensor(s, rng, -4.0f, 4.0f));
+      std::vector<const Tensor*> ins;
+      for (const Tensor& t : xs) ins.push_back(&t);
+      const Tensor y = run_forward(*one_thread[c].op, ins, alone);
+      const Tensor y_threaded = run_forward(*threaded[c].op, ins, shared);
+      REQUIRE(y.elements() == y_threaded.elements());
+      int64_t differ = 0;
+      for (int64_t e = 0; e < y.elements(); ++e) differ += y[e] != y_threaded[e];
+      REQUIRE(differ == 0);
+      const Tensor dy = random_tensor(y.shape(), rng);
+      const std::vector<Tensor> dx = run_backward(*one_thread[c].op, ins, y, dy, alone);
+      const std::vector<Tensor> dx_threaded = run_backward(*threaded[c].op, ins, y, dy, shared);
+      for (size_t i = 0; i < dx.size(); ++i)
+        for (int64_t e = 0; e < dx[i].elements(); ++e) differ += dx[i][e] != dx_threaded[i][e];
+      REQUIRE(differ == 0);
     }
   }
 }

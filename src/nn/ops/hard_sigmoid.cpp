@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nn/ops/run_parallel.h"
+
 namespace nl {
 
 Result<std::unique_ptr<HardSigmoid>> HardSigmoid::create(float alpha, float beta) {
@@ -13,16 +15,18 @@ Result<std::unique_ptr<HardSigmoid>> HardSigmoid::create(float alpha, float beta
 }
 
 // x: [any], y: [same]
-void HardSigmoid::forward(const OpContext&, std::span<const Tensor* const> inputs, Tensor& output) {
+void HardSigmoid::forward(const OpContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) {
   const float* x = inputs[0]->data();
   float* y = output.data();
   const int64_t n = output.elements();
   const float alpha = alpha_, beta = beta_;
-  for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(alpha * x[i] + beta, 0.0f), 1.0f);
+  run_parallel_elements(ctx, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = std::min(std::max(alpha * x[i] + beta, 0.0f), 1.0f);
+  });
 }
 
 // dy, dx: [same as x]
-void HardSigmoid::backward(const OpContext&, std::span<const Tensor* const> inputs, const Tensor&,
+void HardSigmoid::backward(const OpContext& ctx, std::span<const Tensor* const> inputs, const Tensor&,
                            const Tensor& output_grad, std::span<Tensor* const> input_grads, bool) {
   if (!input_grads[0]) return;
   const float* x = inputs[0]->data();
@@ -30,11 +34,13 @@ void HardSigmoid::backward(const OpContext&, std::span<const Tensor* const> inpu
   float* dx = input_grads[0]->data();
   const int64_t n = output_grad.elements();
   const float alpha = alpha_, beta = beta_;
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = alpha * x[i] + beta;
-    const float g = alpha * dy[i];  // read unconditionally: a select, not a branch (see relu.cpp)
-    dx[i] += (v > 0.0f && v < 1.0f) ? g : 0.0f;
-  }
+  run_parallel_elements(ctx, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const float v = alpha * x[i] + beta;
+      const float g = alpha * dy[i];  // read unconditionally: a select, not a branch (see relu.cpp)
+      dx[i] += (v > 0.0f && v < 1.0f) ? g : 0.0f;
+    }
+  });
 }
 
 }  // namespace nl

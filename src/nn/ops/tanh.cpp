@@ -4,6 +4,8 @@
 
 #include "kernels/exp_f32.h"
 
+#include "nn/ops/run_parallel.h"
+
 namespace nl {
 
 Result<std::unique_ptr<Tanh>> Tanh::create() { return std::unique_ptr<Tanh>(new Tanh()); }
@@ -27,22 +29,26 @@ inline float tanh_f32(float x) {
 }  // namespace
 
 // x: [any], y: [same]
-void Tanh::forward(const OpContext&, std::span<const Tensor* const> inputs, Tensor& output) {
+void Tanh::forward(const OpContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) {
   const float* x = inputs[0]->data();
   float* y = output.data();
   const int64_t n = output.elements();
-  for (int64_t i = 0; i < n; ++i) y[i] = tanh_f32(x[i]);
+  run_parallel_elements(ctx, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = tanh_f32(x[i]);
+  });
 }
 
 // y, dy, dx: [same as x]
-void Tanh::backward(const OpContext&, std::span<const Tensor* const>, const Tensor& output, const Tensor& output_grad,
+void Tanh::backward(const OpContext& ctx, std::span<const Tensor* const>, const Tensor& output, const Tensor& output_grad,
                     std::span<Tensor* const> input_grads, bool) {
   if (!input_grads[0]) return;
   const float* y = output.data();
   const float* dy = output_grad.data();
   float* dx = input_grads[0]->data();
   const int64_t n = output_grad.elements();
-  for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+  run_parallel_elements(ctx, n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+  });
 }
 
 }  // namespace nl
