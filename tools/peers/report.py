@@ -363,7 +363,8 @@ def main():
       "the wasm build's fixed 1 GiB heap cannot hold its activations at batch 64).")
     w("- The machine may be shared: compare the load averages above. A median well above the minimum "
       f"(median/min > {NOISY_SPREAD}, marked noisy) means the runs were disturbed; 2-thread runs of engines whose "
-      "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core.")
+      "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core; "
+      "NeuronLens's pool polls for up to 200 us between tasks, then sleeps.")
     with open(os.path.join(args.report_dir, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = [r for r in model_results if r["check"] == "MISMATCH"]
