@@ -64,6 +64,19 @@ void run_units(ThreadPool* pool, int64_t n, const std::function<void(int64_t, in
   else fn(0, n, threads > 1 ? pool : nullptr);
 }
 
+// im2col_nhwc of rows [r0, r1), split over `pool` by rows when one is given:
+// a band that has the pool to itself (deep layers at batch 1 are one band)
+// would otherwise unfold on one thread while the other waits for the GEMM.
+void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t r1, float* col, ThreadPool* pool) {
+  if (!pool || r1 - r0 < 2) {
+    im2col_nhwc(g, image, r0, r1, col);
+    return;
+  }
+  pool->parallel_for(r1 - r0, [&](int64_t begin, int64_t end) {
+    im2col_nhwc(g, image, r0 + begin, r0 + end, col + begin * g.out_w * g.col_width());
+  });
+}
+
 }  // namespace
 
 // ---- 1. creation and shape checks ---------------------------------------------
@@ -335,7 +348,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         a = x + ((n * g.in_h + r0) * g.in_w) * g.in_c;
         lda = g.in_c;
       } else {
-        im2col_nhwc(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, col.data());
+        im2col_rows(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, col.data(), gemm_pool);
         a = col.data();
         lda = width;
       }
