@@ -6,11 +6,12 @@
 // visualization picture), so each frame's WebGL calls from Dear ImGui's
 // OpenGL3 renderer are recorded instead of sent, their draws compared with the
 // previous frame's, and the calls are then replayed with each draw's scissor
-// cut to the damaged rectangle (the union of the screen rectangles of the draws
-// that changed, before and after), after clearing that rectangle. Outside it,
-// the canvas keeps the previous frame's pixels (preserveDrawingBuffer), which
-// are those the full frame would draw there: the draws outside are the same,
-// in the same order, on the same picture. A frame with no changed draw sends
+// cut to the damaged rectangles (the screen rectangles of the draws that
+// changed, before and after, merged into a few disjoint ones), after clearing
+// those. Elsewhere the canvas keeps the previous frame's pixels
+// (preserveDrawingBuffer), which are those the full frame would draw there: the
+// draws there are the same, in the same order, on the same picture. Inside a
+// rectangle, every draw that meets it is replayed, in order. A frame with no changed draw sends
 // no draw at all, and the canvas keeps showing the (up-to-date) picture.
 //
 // A draw is "the same" when its texture (and that texture's content: every
@@ -101,18 +102,19 @@ export class DamageRenderer {
     try { render(); } finally { this.recording = false; }
     let frame = null;
     try { frame = this.analyse(width, height); } catch { frame = null; }
-    const full = [0, 0, width, height];
-    let damage = full, kind = 'full';
+    let damage = [[0, 0, width, height]], kind = 'full';
     if (frame && !this.forceFull && this.previous && this.previous.width === width && this.previous.height === height) {
       damage = diff(this.previous, frame, width, height);
-      kind = !damage ? 'unchanged' : (damage[2] * damage[3] >= width * height ? 'full' : 'partial');
+      const pixels = damage.reduce((sum, r) => sum + area(r), 0);
+      kind = !damage.length ? 'unchanged' : (pixels >= width * height ? 'full' : 'partial');
     }
     this.forceFull = !frame;
     this.previous = frame;
     this.replay(damage, frame);
     this.stats[kind]++;
-    this.stats.damagedPixels += damage ? damage[2] * damage[3] : 0;
+    this.stats.damagedPixels += damage.reduce((sum, r) => sum + area(r), 0);
     this.stats.screenPixels += width * height;
+    this.lastDamage = damage;
     return kind;
   }
 
@@ -155,33 +157,36 @@ export class DamageRenderer {
     return { keys: Int32Array.from(keys), rects: Int32Array.from(rects), width, height };
   }
 
-  // Sends the recorded calls: draws outside `damage` are dropped, the others
-  // scissored to it, after clearing it. damage null: no draw at all.
+  // Sends the recorded calls, each draw once per damaged rectangle it meets, scissored
+  // to it, after clearing those rectangles (disjoint, so each pixel is drawn in order).
+  // No rectangle: no draw at all.
   replay(damage, frame) {
     const gl = this.gl, d = this.direct;
     this.replaying = true;
     try {
       let drawIndex = 0, scissor = null;
-      if (damage) {
+      if (damage.length) {
         d.enable(gl.SCISSOR_TEST);
-        d.scissor(...damage);
         d.clearColor(0, 0, 0, 1);
-        d.clear(gl.COLOR_BUFFER_BIT);
+        for (const r of damage) { d.scissor(...r); d.clear(gl.COLOR_BUFFER_BIT); }
       }
       for (const [name, args] of this.calls) {
-        if (name === 'scissor') { scissor = args; if (!damage) d.scissor(...args); continue; }
+        if (name === 'scissor') { scissor = args; continue; }
         if (name === 'drawElements' || name === 'drawArrays') {
           const rect = frame ? frame.rects.subarray(4 * drawIndex, 4 * drawIndex + 4) : null;
           ++drawIndex;
-          if (!damage) continue;
-          if (rect && !intersects(rect, damage)) continue;
-          const box = scissor ? intersection(scissor, damage) : damage;
-          if (!box) continue;
-          d.scissor(...box);
+          for (const r of damage) {
+            if (rect && !intersects(rect, r)) continue;
+            const box = scissor ? intersection(scissor, r) : r;
+            if (!box) continue;
+            d.scissor(...box);
+            d[name](...args);
+          }
+          continue;
         }
         d[name](...args);
       }
-      // The last scissor the renderer set (its saved one, restored).
+      // The last scissor box the renderer set (its saved one, restored).
       if (scissor) d.scissor(...scissor);
     } finally {
       this.replaying = false;
@@ -249,18 +254,16 @@ function intersection(a, b) {
 
 function intersects(a, b) { return a[2] > 0 && a[3] > 0 && !!intersection(a, b); }
 
-// The union of the rectangles of the draws that differ between two frames (null: none).
-// Same number of draws: compared pair by pair; otherwise everything between the
-// common beginning and the common end differs.
+// The rectangles of the draws that differ between two frames, merged into a few
+// disjoint ones (empty: nothing changed). Same number of draws: compared pair by
+// pair; otherwise everything between the common beginning and the common end differs.
 function diff(before, after, width, height) {
   const nb = before.keys.length / 2, na = after.keys.length / 2;
   const same = (i, j) => before.keys[2 * i] === after.keys[2 * j] && before.keys[2 * i + 1] === after.keys[2 * j + 1];
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const changed = [];
   const add = (rects, i) => {
-    const w = rects[4 * i + 2], h = rects[4 * i + 3];
-    if (w <= 0 || h <= 0) return;
-    x0 = Math.min(x0, rects[4 * i]); y0 = Math.min(y0, rects[4 * i + 1]);
-    x1 = Math.max(x1, rects[4 * i] + w); y1 = Math.max(y1, rects[4 * i + 1] + h);
+    const r = intersection(rects.subarray(4 * i, 4 * i + 4), [0, 0, width, height]);
+    if (r) changed.push(r);
   };
   if (nb === na) {
     for (let i = 0; i < na; ++i) if (!same(i, i)) { add(before.rects, i); add(after.rects, i); }
@@ -272,6 +275,39 @@ function diff(before, after, width, height) {
     for (let i = prefix; i < nb - suffix; ++i) add(before.rects, i);
     for (let i = prefix; i < na - suffix; ++i) add(after.rects, i);
   }
-  if (x1 <= x0 || y1 <= y0) return null;
-  return intersection([x0, y0, x1 - x0, y1 - y0], [0, 0, width, height]);
+  return mergeRects(changed);
+}
+
+const MAX_RECTS = 6;
+const area = (r) => r[2] * r[3];
+function union(a, b) {
+  const x0 = Math.min(a[0], b[0]), y0 = Math.min(a[1], b[1]);
+  return [x0, y0, Math.max(a[0] + a[2], b[0] + b[2]) - x0, Math.max(a[1] + a[3], b[1] + b[3]) - y0];
+}
+
+// Merges rectangles until none overlap (so each pixel is redrawn once, in order),
+// merging also those whose union costs no more pixels than the two, and then the
+// cheapest pairs while there are more than MAX_RECTS.
+export function mergeRects(list) {
+  list = list.map((r) => r.slice());
+  for (;;) {
+    let merged = false;
+    for (let i = 0; i < list.length && !merged; ++i)
+      for (let j = i + 1; j < list.length; ++j) {
+        const u = union(list[i], list[j]);
+        if (intersection(list[i], list[j]) || area(u) <= area(list[i]) + area(list[j])) {
+          list[i] = u; list.splice(j, 1); merged = true; break;
+        }
+      }
+    if (merged) continue;
+    if (list.length <= MAX_RECTS) return list;
+    let best = null, bestCost = Infinity;
+    for (let i = 0; i < list.length; ++i)
+      for (let j = i + 1; j < list.length; ++j) {
+        const cost = area(union(list[i], list[j])) - area(list[i]) - area(list[j]);
+        if (cost < bestCost) { bestCost = cost; best = [i, j]; }
+      }
+    list[best[0]] = union(list[best[0]], list[best[1]]);
+    list.splice(best[1], 1);
+  }
 }

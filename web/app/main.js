@@ -140,6 +140,7 @@ export async function start(boot) {
   window.neuronlens.frameProfile = () => ({ ...ui.frameProfile, ...ui.damage.stats });
   // The next frame redraws the whole canvas (the tests compare it with partial redraws).
   window.neuronlens.redrawAll = () => ui.damage.redrawAll();
+  window.neuronlens.lastDamage = () => ui.damage.lastDamage;
   if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
   else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;
