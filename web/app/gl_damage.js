@@ -41,6 +41,8 @@ export class DamageRenderer {
     this.bound = { unit: 0, textures: [], framebuffer: null };
     this.previous = null;         // {keys: Int32Array (2 per draw), rects: Int32Array (4 per draw), width, height}
     this.forceFull = true;
+    this.alwaysFull = false;
+    this.checks = null;           // checkFrames() in progress
     this.stats = { full: 0, partial: 0, unchanged: 0, damagedPixels: 0, screenPixels: 0 };
     this.wrap();
   }
@@ -99,7 +101,17 @@ export class DamageRenderer {
   render(render, width, height) {
     this.calls.length = 0;
     this.recording = true;
-    try { render(); } finally { this.recording = false; }
+    try {
+      render();
+    } catch (e) {
+      // What was recorded is sent as it is (GL objects made and freed stay paired).
+      this.recording = false;
+      this.replay([[0, 0, width, height]], null);
+      this.forceFull = true;
+      throw e;
+    } finally {
+      this.recording = false;
+    }
     let frame = null;
     try { frame = this.analyse(width, height); } catch { frame = null; }
     let damage = [[0, 0, width, height]], kind = 'full';
@@ -108,18 +120,40 @@ export class DamageRenderer {
       const pixels = damage.reduce((sum, r) => sum + area(r), 0);
       kind = !damage.length ? 'unchanged' : (pixels >= width * height ? 'full' : 'partial');
     }
-    this.forceFull = !frame;
+    this.forceFull = !frame || this.alwaysFull;
     this.previous = frame;
     this.replay(damage, frame);
+    if (this.checks) this.check(kind, damage, frame, width, height);
     this.stats[kind]++;
     this.stats.damagedPixels += damage.reduce((sum, r) => sum + area(r), 0);
     this.stats.screenPixels += width * height;
-    this.lastDamage = damage;
     return kind;
   }
 
-  // The next frame is drawn whole (the tests compare it with what partial frames drew).
-  redrawAll() { this.forceFull = true; }
+  // For the tests: checks the next `frames` frames, resolving with one result per frame
+  // ({kind, damage, differing}: the pixels where what this frame left on the canvas
+  // differs from the same frame drawn whole, drawn right after it).
+  checkFrames(frames) {
+    return new Promise((resolve) => { this.checks = { left: frames, results: [], resolve }; });
+  }
+
+  check(kind, damage, frame, width, height) {
+    const gl = this.gl, size = width * height * 4;
+    const left = new Uint8Array(size), whole = new Uint8Array(size);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, left);
+    this.replay([[0, 0, width, height]], frame);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, whole);
+    let differing = 0;
+    for (let i = 0; i < size; i += 4)
+      if (left[i] !== whole[i] || left[i + 1] !== whole[i + 1] || left[i + 2] !== whole[i + 2]) ++differing;
+    const c = this.checks;
+    c.results.push({ kind, damage, differing });
+    if (--c.left <= 0) { this.checks = null; c.resolve(c.results); }
+  }
+
+  // The next frame is drawn whole (the tests compare it with what partial frames drew);
+  // always: every frame, until called again with false (the tests' reference rate).
+  redrawAll(always = false) { this.forceFull = true; this.alwaysFull = always; }
 
   // Walks the recorded calls as GL would: each draw's key and screen rectangle.
   analyse(width, height) {

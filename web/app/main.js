@@ -138,9 +138,11 @@ export async function start(boot) {
   installUi(ui, app);
   installAutomation(ui, app);
   window.neuronlens.frameProfile = () => ({ ...ui.frameProfile, ...ui.damage.stats });
-  // The next frame redraws the whole canvas (the tests compare it with partial redraws).
-  window.neuronlens.redrawAll = () => ui.damage.redrawAll();
-  window.neuronlens.lastDamage = () => ui.damage.lastDamage;
+  // The next frame redraws the whole canvas (the tests compare it with partial redraws);
+  // redrawAll(true): every frame, until redrawAll(false).
+  window.neuronlens.redrawAll = (always = false) => ui.damage.redrawAll(!!always);
+  // checkFrames(n): the next n frames, each compared with itself drawn whole (gl_damage.js).
+  window.neuronlens.checkFrames = (n) => ui.damage.checkFrames(n);
   if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
   else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;
