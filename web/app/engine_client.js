@@ -3,10 +3,7 @@
 // the UI (and window.neuronlens.idle()) knows when the engine is busy.
 export class EngineClient {
   constructor() {
-    // The worker engine_start.js started early in the page, if it did.
-    const early = self.neuronlensEarlyEngine;
-    self.neuronlensEarlyEngine = null;
-    this.worker = early?.worker || new Worker(new URL('./engine_worker.js', import.meta.url));
+    this.worker = new Worker(new URL('./engine_worker.js', import.meta.url));
     this.nextId = 1;
     this.pending = new Map();  // id -> {resolve, reject, onProgress, job}
     this.idleWaiters = [];
@@ -17,8 +14,6 @@ export class EngineClient {
       this.pending.clear();
       this.notifyIdle();
     };
-    // A failure before this listened: the first requests fail with it.
-    if (early?.error) queueMicrotask(() => this.worker.onerror(early.error));
   }
 
   receive(message) {
