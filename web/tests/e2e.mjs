@@ -296,13 +296,13 @@ async function main() {
       await nextFrames(2);
       assert(Buffer.compare(await page.screenshot(), shotBefore) !== 0, 'the screen did not change with the new sample');
       // A visualization running (its picture is a texture rendered outside ImGui).
-      await page.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 48 }));
+      // (256 steps: the checked frames fall while it runs, its picture changing in place.)
+      await page.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 256 }));
       const partial = kinds.partial;
       await checked('visualization', 16, () => page.evaluate((n) => { window.neuronlens.selectNeuron(n); }, neuron === 1 ? 2 : 1));
       assert(kinds.partial > partial, `no frame was redrawn in part during the visualization (${JSON.stringify(kinds)})`);
-      await waitFor(page, async () => { const v = (await window.neuronlens.state()).visualization; return v.step === 48 && !v.running; },
+      await waitFor(page, async () => { const v = (await window.neuronlens.state()).visualization; return v.step === 256 && !v.running; },
                     { timeout: 120000, what: 'the visualization' });
-      await page.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 256 }));
       figures.frameKindsChecked = kinds;
     });
 
