@@ -304,6 +304,11 @@ async function main() {
       await waitFor(page, async () => { const v = (await window.neuronlens.state()).visualization; return v.step === 256 && !v.running; },
                     { timeout: 120000, what: 'the visualization' });
       figures.frameKindsChecked = kinds;
+      // The input the next tests expect: the JPEG uploaded before (the link test shares it as pixels).
+      const jpeg = path.join(out, 'sneaker.jpg');
+      if (fs.existsSync(jpeg))
+        await page.evaluate(async (bytes) => window.neuronlens.loadImage(new Uint8Array(bytes)), Array.from(fs.readFileSync(jpeg)));
+      await page.evaluate(() => window.neuronlens.idle());
     });
 
     await test('clusters: the cluster maps open and are computed in the browser', async () => {
