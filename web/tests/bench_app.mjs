@@ -137,6 +137,8 @@ async function main() {
       page.on('pageerror', (e) => console.error('page error:', e.message));
       await page.goto(`${origin}/`);
       await waitFor(page, firstPrediction);
+      // The prediction can arrive a frame before it is drawn: wait for that frame.
+      await waitFor(page, () => window.neuronlens.timings().firstPredictionDrawn !== undefined, 5000).catch(() => {});
       const timings = await page.evaluate(() => window.neuronlens.timings());
       raw.first.push(timings.firstPredictionDrawn ?? timings.firstPrediction);
       raw.timeline.push(timings);
