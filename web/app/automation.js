@@ -181,7 +181,8 @@ export function installAutomation(ui, app) {
     },
     // A hash (FNV-1a, hex) of a value's every number, string and typed array's bytes.
     digest: (value) => digest(value),
-    // Frames the UI has drawn so far (frames skipped while idle are not counted).
+    // Frames the UI has run and shown so far, redrawn whole, in part or (nothing having changed)
+    // not at all (gl_damage.js); the callbacks skipped while idle are not counted.
     frames: () => ui.frames || 0,
     // Screen positions (CSS pixels) of widgets the tests click: {grid: {x, y, step, size, columns, channels}}.
     layout: () => JSON.parse(JSON.stringify(ui.targets)),

@@ -11,12 +11,13 @@
 //   out: {id, ok, result} | {id, ok: false, message} | {type: 'progress', id, report}
 'use strict';
 /* global importScripts, createNeuronLens, NeuronLensImageHeader */
+// Start-up moments (ms since the epoch, so the page can place them on its own clock).
+const epochNow = () => performance.timeOrigin + performance.now();
+const workerScriptStarted = epochNow();
 importScripts('image_header.js');
 
 let engine = null;
-// Start-up moments (ms since the epoch, so the page can place them on its own clock).
-const epochNow = () => performance.timeOrigin + performance.now();
-const startup = { workerStarted: epochNow() };
+const startup = { workerScriptStarted, workerStarted: epochNow() };
 const quick = [];            // requests answered between job slices
 const jobs = { viz: null, bg: null };  // running jobs: {id, slot, cancelled}
 const pendingJobs = { viz: [], bg: [] };
@@ -294,6 +295,7 @@ async function pump() {
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
+  startup.firstMessage ??= epochNow();
   if (op === 'prefetch') {  // served at once, even while the engine starts
     prefetch(args);
     postMessage({ id, ok: true, result: { ok: true } });

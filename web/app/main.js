@@ -8,6 +8,7 @@ import { importForm, formConfig } from './ui/import_panel.js';
 import { MapRenderer } from './gl_maps.js';
 import { cacheGlState } from './gl_state_cache.js';
 import { skipTextureForSolidFills } from './gl_solid_fill.js';
+import { DamageRenderer } from './gl_damage.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 
@@ -66,10 +67,12 @@ export async function start(boot) {
   // without multisampling (Dear ImGui antialiases its own shapes), depth or stencil buffers,
   // and opaque, so each frame costs the GPU (a software one above all) less to draw and compose.
   // The GL state Dear ImGui saves and restores every frame is answered from JS (gl_state_cache.js);
-  // its solid fills skip the texture read (gl_solid_fill.js).
-  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false });
+  // its solid fills skip the texture read (gl_solid_fill.js). Each frame redraws only what
+  // changed (gl_damage.js): the drawing buffer is preserved, so the rest keeps the last frame's pixels.
+  const gl = canvas.getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false, preserveDrawingBuffer: true });
   cacheGlState(gl);
   const setWhiteUv = skipTextureForSolidFills(gl);
+  const damage = ui.damage = new DamageRenderer(gl);
   // jsimgui's loader as tools/build_web copies it: without `new Function`, so the
   // page's Content-Security-Policy needs no 'unsafe-eval'.
   const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
@@ -85,7 +88,9 @@ export async function start(boot) {
   // it saves the machine's power (and, with a software GPU, its CPU). Until the
   // first prediction, only a small loading window is drawn.
   let lastVersion = -1, lastDraw = 0;
-  // Where the frame callback's time goes (ms summed over drawn frames), for tools/bench web.
+  // Where the frame callback's time goes (ms summed over drawn frames), for tools/bench web;
+  // full, partial, unchanged: how many frames redrew the whole canvas, a part of it, nothing
+  // (nothing had changed), and the pixels they redrew (damagedPixels) out of screenPixels.
   const profile = ui.frameProfile = { frames: 0, callbacks: 0, begin: 0, draw: 0, end: 0, total: 0 };
   const frame = (now) => {
     requestAnimationFrame(frame);
@@ -117,7 +122,7 @@ export async function start(boot) {
       ui.frameError = e;
     }
     const t2 = performance.now();
-    ImGuiImplWeb.EndRender();
+    damage.render(() => ImGuiImplWeb.EndRender(), canvas.width, canvas.height);
     const t3 = performance.now();
     ui.frames = (ui.frames || 0) + 1;
     ++profile.frames;
@@ -132,7 +137,12 @@ export async function start(boot) {
   if (!app) return;
   installUi(ui, app);
   installAutomation(ui, app);
-  window.neuronlens.frameProfile = () => ({ ...ui.frameProfile });
+  window.neuronlens.frameProfile = () => ({ ...ui.frameProfile, ...ui.damage.stats });
+  // The next frame redraws the whole canvas (the tests compare it with partial redraws);
+  // redrawAll(true): every frame, until redrawAll(false).
+  window.neuronlens.redrawAll = (always = false) => ui.damage.redrawAll(!!always);
+  // checkFrames(n): the next n frames, each compared with itself drawn whole (gl_damage.js).
+  window.neuronlens.checkFrames = (n) => ui.damage.checkFrames(n);
   if (!app.models.length) app.say('No model is installed: run tools/serve, which builds the app data.', 'error');
   else if (location.hash.length > 1) await app.applyLink(location.hash);
   ui.ready = true;

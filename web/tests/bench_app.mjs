@@ -4,9 +4,12 @@
 //                      context each run: nothing cached, as a first visit)
 //   download           bytes (gzip, as web/serve.mjs sends them) of a first visit
 //   visualization      ms of a 256-step visualization of a default-model neuron
-//   fps                frames the UI draws per second: idle (with the pointer moving,
-//                      so the UI does not throttle itself), during a visualization,
-//                      during the cluster computation
+//   fps                frames per second in which the UI ran (ImGui's new frame, the
+//                      panels, its draw data) and the canvas then showed that frame's
+//                      picture: redrawn whole, redrawn where it changed, or kept as it
+//                      was when no draw changed (app/gl_damage.js); idle (with the
+//                      pointer moving, so the UI does not throttle itself), during a
+//                      visualization, during the cluster computation
 // plus where a frame's time goes (the frame callback's parts, from the page's
 // own counters) and the start-up timeline. Prints a table (median and min or
 // max, whichever is the good end) and writes build/bench/web.json.
@@ -59,6 +62,18 @@ async function waitFor(page, predicate, timeout = 120000) {
 
 const firstPrediction = async () => !!window.neuronlens && (await window.neuronlens.state()).prediction.length > 0;
 
+// The frame callback's parts per frame between two frameProfile() readings: ms (begin, draw,
+// end, total), the share of frames redrawn whole (full), in part (partial) or not at all
+// because nothing changed (unchanged), and the share of the screen's pixels redrawn (redrawn).
+function frameParts(p0, p1) {
+  const parts = {};
+  if (!p0 || !p1) return parts;
+  const frames = Math.max(1, p1.frames - p0.frames);
+  for (const k of ['begin', 'draw', 'end', 'total', 'full', 'partial', 'unchanged']) if (k in p1) parts[k] = (p1[k] - p0[k]) / frames;
+  if ('screenPixels' in p1) parts.redrawn = (p1.damagedPixels - p0.damagedPixels) / Math.max(1, p1.screenPixels - p0.screenPixels);
+  return parts;
+}
+
 // Frames drawn per second over `ms`, the pointer moving (an input event every 50 ms) so
 // the UI stays at full rate; also the frame callback's own time per drawn frame.
 async function framesPerSecond(page, ms) {
@@ -71,11 +86,9 @@ async function framesPerSecond(page, ms) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const frames = nl.frames() - f0, seconds = (performance.now() - t0) / 1000;
-    const p1 = nl.frameProfile?.();
-    const parts = {};
-    if (p0 && p1) for (const k of Object.keys(p1)) if (k !== 'frames') parts[k] = (p1[k] - p0[k]) / Math.max(1, p1.frames - p0.frames);
-    return { fps: frames / seconds, parts, frames };
+    return { fps: frames / seconds, p0, p1: nl.frameProfile?.(), frames };
   }, ms);
+  result.parts = frameParts(result.p0, result.p1);
   Object.assign(result.parts, cpuPerFrame(c0, chromiumCpu(), result.frames));
   return result;
 }
@@ -93,8 +106,7 @@ async function framesDuring(page, start, done) {
   }
   const ms = Date.now() - t0;
   const [f1, p1] = await page.evaluate(() => [window.neuronlens.frames(), window.neuronlens.frameProfile?.()]);
-  const parts = {};
-  if (p0 && p1) for (const k of Object.keys(p1)) if (k !== 'frames') parts[k] = (p1[k] - p0[k]) / Math.max(1, p1.frames - p0.frames);
+  const parts = frameParts(p0, p1);
   Object.assign(parts, cpuPerFrame(c0, chromiumCpu(), f1 - f0));
   return { ms, fps: (f1 - f0) / (ms / 1000), parts };
 }
@@ -115,7 +127,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
-  const raw = { first: [], download: [], viz: [], fpsIdle: [], fpsViz: [], fpsClusters: [], timeline: [], partsIdle: [], partsViz: [] };
+  const raw = { first: [], download: [], viz: [], fpsIdle: [], fpsViz: [], fpsClusters: [], timeline: [], partsIdle: [], partsViz: [], partsClusters: [] };
   try {
     for (let run = 0; run < runs; ++run) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: dpr });
@@ -125,6 +137,8 @@ async function main() {
       page.on('pageerror', (e) => console.error('page error:', e.message));
       await page.goto(`${origin}/`);
       await waitFor(page, firstPrediction);
+      // The prediction can arrive a frame before it is drawn: wait for that frame.
+      await waitFor(page, () => window.neuronlens.timings().firstPredictionDrawn !== undefined, 5000).catch(() => {});
       const timings = await page.evaluate(() => window.neuronlens.timings());
       raw.first.push(timings.firstPredictionDrawn ?? timings.firstPrediction);
       raw.timeline.push(timings);
@@ -153,6 +167,7 @@ async function main() {
       const clusters = await framesDuring(page, () => { window.__clusters = window.neuronlens.openClusters(); },
         async () => (await window.neuronlens.state()).clusters.computed);
       raw.fpsClusters.push(clusters.fps);
+      raw.partsClusters.push(clusters.parts);
       await context.close();
       console.error(`run ${run + 1}/${runs}: first prediction ${Math.round(timings.firstPredictionDrawn ?? timings.firstPrediction)} ms, ` +
                     `${(bytes / 1e6).toFixed(2)} MB, visualization ${Math.round(seconds * 1000)} ms, ` +
@@ -191,6 +206,8 @@ async function main() {
   console.log(' gpu-process cpu = CPU ms Chromium\'s GPU process (SwiftShader) spends per drawn frame, renderer cpu = the page\'s process)');
   console.log('frame callback, mean ms per drawn frame, idle:', JSON.stringify(meanParts(raw.partsIdle)));
   console.log('frame callback, mean ms per drawn frame, visualization:', JSON.stringify(meanParts(raw.partsViz)));
+  console.log('frame callback, mean ms per drawn frame, clustering:', JSON.stringify(meanParts(raw.partsClusters)));
+  console.log('(full / partial / unchanged: share of frames redrawn whole, in part, not at all; redrawn: share of the screen\'s pixels redrawn)');
   fs.mkdirSync(path.join(root, 'build/bench'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build/bench/web.json'),
                    JSON.stringify({ runs, isolated, dpr, raw, timelineMedian, rows: rows.map(([n, s]) => ({ name: n, ...s })) }, null, 1));

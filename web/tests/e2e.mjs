@@ -217,12 +217,16 @@ async function main() {
       const x = g.x + (channel % g.columns) * g.step + g.size / 2, y = g.y + Math.floor(channel / g.columns) * g.step + g.size / 2;
       // Frames the UI draws while the visualization runs, against its rate just before
       // with the pointer moving (no engine work): the engine must not hold up the UI.
+      // The reference frames are redrawn whole (an idle frame where nothing changes
+      // sends no draw at all, app/gl_damage.js): the rate of the UI's heaviest frames.
       const idleRate = await page.evaluate(async () => {
+        window.neuronlens.redrawAll(true);
         const f0 = window.neuronlens.frames(), t0 = performance.now();
         while (performance.now() - t0 < 1500) {
           window.dispatchEvent(new Event('pointermove'));
           await new Promise((r) => setTimeout(r, 50));
         }
+        window.neuronlens.redrawAll(false);
         return (window.neuronlens.frames() - f0) / ((performance.now() - t0) / 1000);
       });
       const t0 = Date.now();
@@ -248,6 +252,63 @@ async function main() {
              `the UI drew ${rate.toFixed(1)} frames per second during the visualization, ${idleRate.toFixed(1)} when idle`);
       await page.evaluate(() => window.neuronlens.idle());
       await screenshot(page, '03-neuron');
+    });
+
+    await test('frames: what partly redrawn and unchanged frames leave on the canvas is the whole frame', async () => {
+      // app/gl_damage.js redraws only the rectangles whose draws changed and sends no
+      // draw when none did. neuronlens.checkFrames(n) reads back what each of the next n
+      // frames left on the canvas, draws the same frame again whole and counts the pixels
+      // that differ. Checked while the pointer moves over widgets, while nothing changes,
+      // for a new prediction and while a visualization runs; the screen must change too.
+      const nextFrames = (n) => page.evaluate(async (n) => {
+        const f0 = window.neuronlens.frames();
+        while (window.neuronlens.frames() < f0 + n) await new Promise((r) => requestAnimationFrame(r));
+      }, n);
+      const kinds = {};
+      const checked = async (what, frames, action) => {
+        const results = page.evaluate((n) => window.neuronlens.checkFrames(n), frames);
+        await action();
+        for (const r of await results) {
+          kinds[r.kind] = (kinds[r.kind] || 0) + 1;
+          assert(r.differing === 0, `${what}: a ${r.kind} frame (damage ${JSON.stringify(r.damage)}) left ${r.differing} pixels unlike the whole frame`);
+        }
+      };
+      const layout = await page.evaluate(() => window.neuronlens.layout());
+      const g = layout.grid;
+      await checked('pointer', 12, async () => {
+        for (let i = 0; i < 12; ++i) { await page.mouse.move(g.x + (i % 4) * g.step + 3, g.y + (i >> 2) * g.step + 3); await nextFrames(1); }
+      });
+      await page.mouse.move(640, 795);
+      await page.evaluate(() => window.neuronlens.idle());
+      await nextFrames(3);
+      await checked('nothing', 6, () => page.evaluate(async () => {
+        const t0 = performance.now();
+        while (performance.now() - t0 < 600) { window.dispatchEvent(new Event('pointermove')); await new Promise((r) => setTimeout(r, 50)); }
+      }));
+      assert(kinds.partial > 0, `no frame was redrawn in part while the pointer moved over the maps (${JSON.stringify(kinds)})`);
+      assert(kinds.unchanged > 0, `no frame was left unchanged while nothing changed (${JSON.stringify(kinds)})`);
+      // A new prediction, on the canvas and on screen.
+      const shotBefore = await page.screenshot();
+      const neuron = (await state(page)).neuron;
+      await checked('prediction', 6, () => page.evaluate(() => window.neuronlens.useSample(7)));
+      const s = await state(page);
+      assert(s.input.index === 7, `sample ${s.input.index} in use`);
+      await nextFrames(2);
+      assert(Buffer.compare(await page.screenshot(), shotBefore) !== 0, 'the screen did not change with the new sample');
+      // A visualization running (its picture is a texture rendered outside ImGui).
+      // (256 steps: the checked frames fall while it runs, its picture changing in place.)
+      await page.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 256 }));
+      const partial = kinds.partial;
+      await checked('visualization', 16, () => page.evaluate((n) => { window.neuronlens.selectNeuron(n); }, neuron === 1 ? 2 : 1));
+      assert(kinds.partial > partial, `no frame was redrawn in part during the visualization (${JSON.stringify(kinds)})`);
+      await waitFor(page, async () => { const v = (await window.neuronlens.state()).visualization; return v.step === 256 && !v.running; },
+                    { timeout: 120000, what: 'the visualization' });
+      figures.frameKindsChecked = kinds;
+      // The input the next tests expect: the JPEG uploaded before (the link test shares it as pixels).
+      const jpeg = path.join(out, 'sneaker.jpg');
+      if (fs.existsSync(jpeg))
+        await page.evaluate(async (bytes) => window.neuronlens.loadImage(new Uint8Array(bytes)), Array.from(fs.readFileSync(jpeg)));
+      await page.evaluate(() => window.neuronlens.idle());
     });
 
     await test('clusters: the cluster maps open and are computed in the browser', async () => {
