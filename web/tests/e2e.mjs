@@ -14,29 +14,14 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { encodePng, hugePng, pictureStats } from './png.mjs';
 import { startServer } from './serve_for_tests.mjs';
+import { assert, createRunner } from './test_runner.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/e2e');
 fs.mkdirSync(out, { recursive: true });
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const figures = {};
-let passed = 0, failed = 0;
-
-
-async function test(name, fn) {
-  if (only && !only.split(',').some((o) => name.includes(o))) return;
-  const start = Date.now();
-  try {
-    await fn();
-    ++passed;
-    console.log(`ok   ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    ++failed;
-    console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-
-function assert(condition, message) { if (!condition) throw new Error(message); }
+const { test, counts } = createRunner(only);
 
 // ONNX models for the import tests, exported by Debian's PyTorch with random
 // weights at fixed seeds, with PyTorch's logits for a test image
@@ -749,8 +734,8 @@ async function main() {
     isolatedServer.kill();
     plainServer.kill();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  console.log(`${counts.passed} passed, ${counts.failed} failed`);
+  process.exit(counts.failed ? 1 : 0);
 }
 
-main().catch((e) => { console.log(`FAIL e2e: ${e.stack}`); console.log(`${passed} passed, ${failed + 1} failed`); process.exit(1); });
+main().catch((e) => { console.log(`FAIL e2e: ${e.stack}`); console.log(`${counts.passed} passed, ${counts.failed + 1} failed`); process.exit(1); });

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodePng } from './png.mjs';
 import { startServer } from './serve_for_tests.mjs';
+import { assert, createRunner } from './test_runner.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'build/e2e');
@@ -31,23 +32,7 @@ const MEMORY_TOLERANCE = 0.10;        // soak: last round against the first
 const CANCEL_MEMORY_SLACK = 64 * 1024; // cancel: bytes in use may differ this much from before the job
 const OPERATION_TIMEOUT_MS = 60000;
 const figures = {};
-let passed = 0, failed = 0;
-
-
-async function test(name, fn) {
-  if (only && !only.split(',').some((o) => name.startsWith(o))) return;
-  const start = Date.now();
-  try {
-    await fn();
-    ++passed;
-    console.log(`ok   ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    ++failed;
-    console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : e}`);
-  }
-}
-
-function assert(condition, message) { if (!condition) throw new Error(message); }
+const { test, counts } = createRunner(only);
 
 function withTimeout(promise, what, ms = OPERATION_TIMEOUT_MS) {
   let timer;
@@ -222,9 +207,9 @@ async function main() {
     await browser.close();
     server.kill();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  console.log(`soak: ${failed ? 'FAIL' : 'PASS'}`);
-  process.exit(failed ? 1 : 0);
+  console.log(`${counts.passed} passed, ${counts.failed} failed`);
+  console.log(`soak: ${counts.failed ? 'FAIL' : 'PASS'}`);
+  process.exit(counts.failed ? 1 : 0);
 }
 
-main().catch((e) => { console.log(`FAIL soak: ${e.stack}`); console.log(`${passed} passed, ${failed + 1} failed`); console.log('soak: FAIL'); process.exit(1); });
+main().catch((e) => { console.log(`FAIL soak: ${e.stack}`); console.log(`${counts.passed} passed, ${counts.failed + 1} failed`); console.log('soak: FAIL'); process.exit(1); });
