@@ -119,6 +119,12 @@ TEST_CASE("executor: freeing consumed gradients gives the same answer and keeps 
     CHECK_FALSE(ex.has_grad(c));
     for (int64_t i = 0; i < x.elements(); ++i) CHECK(ex.grad(a)[i] == Approx(2.5 * seed[i]));
 
+    // Without the stop node's own gradient (training's case): everything above it, nothing at it.
+    REQUIRE(ex.backward({.from = e, .seed = &seed, .want_stop_at_grad = false}).ok());
+    CHECK_FALSE(ex.has_grad(0));
+    REQUIRE(ex.has_grad(a));
+    for (int64_t i = 0; i < x.elements(); ++i) CHECK(ex.grad(a)[i] == Approx(2.5 * seed[i]));
+
     REQUIRE(ex.backward({.from = e, .seed = &seed}).ok());  // keeping them all: every node has its gradient
     for (int node : {0, a, b, c, d, e}) CHECK(ex.has_grad(node));
     for (int64_t i = 0; i < x.elements(); ++i) {

@@ -93,6 +93,7 @@ Status Executor::backward(const BackwardRequest& r) {
   }
   if (r.want_param_grads && target > 0)  // parameters below the stop node are not reached
     for (int i = 0; i < target; ++i) need[static_cast<size_t>(i)] = 0;
+  if (!r.want_stop_at_grad && target < r.from) need[static_cast<size_t>(target)] = 0;
 
   const bool keep = r.keep_intermediate_grads;
   if (keep) {

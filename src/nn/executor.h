@@ -26,6 +26,10 @@ struct BackwardRequest {
   // once its node has passed it on, so the pass holds only the gradients in
   // flight instead of one per node (ResNet-18: about 20 MB less at batch 1).
   bool keep_intermediate_grads = true;
+  // false: stop_at's own gradient is not wanted either, only what lies above
+  // it (training wants parameter gradients, not the input's: the first
+  // layer then skips its input gradient).
+  bool want_stop_at_grad = true;
 };
 
 class Executor {

@@ -261,6 +261,7 @@ Status Trainer::train_epoch(int epoch, const ProgressFn& on_step, EpochSummary* 
     request.seed = &logits_grad_;
     request.want_param_grads = true;
     request.keep_intermediate_grads = false;
+    request.want_stop_at_grad = false;  // the input's gradient is not needed
     NL_RETURN_IF_ERROR(executor_->backward(request));
     lr = schedule_.at(global_step_);
     NL_RETURN_IF_ERROR(optimizer_->step(lr));

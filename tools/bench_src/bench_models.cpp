@@ -242,6 +242,7 @@ void run_training(PeerModel& m, ThreadPool& pool, int threads, const Options& o)
     request.seed = &logits_grad;
     request.want_param_grads = true;
     request.keep_intermediate_grads = false;
+    request.want_stop_at_grad = false;  // the input's gradient is not needed
     (void)ex.backward(request);
     (void)sgd.value()->step(kLearningRate);
   };
