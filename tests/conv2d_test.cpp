@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gradcheck.h"
+#include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/thread_pool.h"
 #include "nn/ops/conv2d.h"
@@ -458,6 +459,11 @@ std::vector<Case> banded_cases() {
   add(Shape{1, 30, 30, 20}, 20, 3, 1, 1, 1, 1, 20, true);   // depthwise
   add(Shape{1, 37, 41, 35}, 10, 4, 3, 1, 2, 0, 5, true);    // even kernel, stride 3, odd sizes
   add(Shape{1, 8, 8, 96}, 64, 3, 1, 1, 1, 1, 1, true);      // one band: the GEMMs take the pool
+  add(Shape{3, 14, 14, 64}, 64, 3, 1, 1, 1, 1, 1, true);    // bands of 112 and 84 pixels share weight-gradient GEMMs
+  add(Shape{6, 7, 7, 64}, 128, 3, 1, 1, 1, 1, 1, false);    // 49-pixel images, five to a weight-gradient GEMM
+  add(Shape{1, 7, 7, 64}, 128, 3, 1, 1, 1, 1, 1, true);     // weight-heavy: the forward packs the columns
+  add(Shape{2, 28, 28, 1}, 32, 3, 1, 1, 1, 1, 1, true);     // 9 columns: the weight gradient is computed transposed
+  add(Shape{7, 6, 6, 2}, 8, 3, 1, 1, 1, 1, 1, true);        // the same on 36-pixel images, several to a GEMM
   return cases;
 }
 
@@ -493,7 +499,7 @@ TEST_CASE("conv2d: results are bitwise the same for 1, 2 and 3 threads", "[conv2
 
 // ---- 5. im2col / col2im -----------------------------------------------------------
 
-TEST_CASE("im2col picks the right pixels and col2im is its adjoint", "[conv2d][im2col]") {
+TEST_CASE("im2col picks the right pixels, its packed-panel form matches, and col2im is its adjoint", "[conv2d][im2col]") {
   // <im2col(x), c> == <x, col2im(c)> for random x and c, and every column entry
   // equals the pixel the definition names (or 0 in the padding).
   std::mt19937_64 rng(3);
@@ -539,6 +545,26 @@ TEST_CASE("im2col picks the right pixels and col2im is its adjoint", "[conv2d][i
               const int64_t at = r * width + grp * g.group_col_width() + (kh * g.kernel_w + kw) * cg + ci;
               REQUIRE(col[static_cast<size_t>(at)] == want);
             }
+    }
+    // The same matrix written as packed-B panels, for several panel widths
+    // (the kernel's own among them), with the columns past the width zeroed.
+    // Also at an offset inside taller panels (as when several bands share
+    // one GEMM): rows outside this call's must stay untouched.
+    for (int nr : {4, 16, 32, nl::gemm_f32_panel_width()}) {
+      for (int64_t spare : {0, 3}) {
+        INFO("panel width " << nr << ", spare rows " << spare);
+        const int64_t panels = (width + nr - 1) / nr, stride = (rows + spare) * nr;
+        std::vector<float> packed(static_cast<size_t>(panels * stride), 123.0f);
+        nl::im2col_nhwc_panels(g, x.data(), r0, r1, nr, stride, packed.data() + (spare > 0 ? nr : 0));
+        for (int64_t q = 0; q < panels; ++q)
+          for (int64_t r = 0; r < rows + spare; ++r)
+            for (int64_t j = 0; j < nr; ++j) {
+              const int64_t column = q * nr + j, row = r - (spare > 0 ? 1 : 0);
+              float want = 123.0f;
+              if (row >= 0 && row < rows) want = column < width ? col[static_cast<size_t>(row * width + column)] : 0.0f;
+              REQUIRE(packed[static_cast<size_t>(q * stride + r * nr + j)] == want);
+            }
+      }
     }
     Tensor c_rand(Shape{rows, width}), back(x.shape());
     nl::test::fill_uniform(c_rand, rng);

@@ -308,6 +308,8 @@ void gemm_f32_pack_b_for(const F32GemmKernel& kernel, const GemmArgs& args, floa
   else pack_panels(0, panels);
 }
 
+int gemm_f32_panel_width() { return f32_gemm_best_kernel().nr; }
+
 int64_t gemm_f32_packed_b_size(int64_t k, int64_t n) { return gemm_f32_packed_b_size_for(f32_gemm_best_kernel(), k, n); }
 
 void gemm_f32_pack_b(const GemmArgs& args, float* out, ThreadPool* pool) {

@@ -31,6 +31,12 @@ struct GemmArgs {
 // (pool may be null: one thread).
 void gemm_f32(const GemmArgs& args, ThreadPool* pool);
 
+// Columns per panel of the packed op(B) layout (the kernel's NR): panel q
+// holds columns [q * nr, q * nr + nr) at q * k * nr, element (k, j) of the
+// panel at k * nr + j, zero past n. Lets a producer write that layout itself
+// (im2col_nhwc_panels) instead of having gemm_f32 copy its output again.
+int gemm_f32_panel_width();
+
 // Floats needed to hold op(B) (k x n) packed for gemm_f32's kernel.
 int64_t gemm_f32_packed_b_size(int64_t k, int64_t n);
 

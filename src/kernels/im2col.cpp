@@ -5,6 +5,7 @@
 // contiguous in the image and in the column, so they move as one block.
 #include "kernels/im2col.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -89,6 +90,39 @@ void im2col_nhwc(const ConvGeometry& g, const float* image, int64_t row_begin, i
             std::memcpy(dst + c, image + i, static_cast<size_t>(count) * sizeof(float));
           },
           [&](int64_t c, int64_t count) { std::memset(dst + c, 0, static_cast<size_t>(count) * sizeof(float)); });
+    }
+  }
+}
+
+void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end, int nr,
+                        int64_t panel_stride, float* out) {
+  assert(row_begin >= 0 && row_begin <= row_end && row_end <= g.out_h && nr > 0);
+  assert(panel_stride >= (row_end - row_begin) * g.out_w * nr);
+  const int64_t width = g.col_width();
+  const int64_t padded = (width + nr - 1) / nr * nr;
+  const int64_t panel_size = panel_stride;
+  float* row = out;  // pixel p's first panel row: out + p * nr
+  // Copies `count` columns starting at column c (zeros when src is null), cut at panel edges.
+  auto put = [&](int64_t c, const float* src, int64_t count) {
+    while (count > 0) {
+      const int64_t j = c % nr, len = std::min<int64_t>(count, nr - j);
+      float* dst = row + (c / nr) * panel_size + j;
+      if (src) {
+        std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(float));
+        src += len;
+      } else {
+        std::memset(dst, 0, static_cast<size_t>(len) * sizeof(float));
+      }
+      c += len;
+      count -= len;
+    }
+  };
+  for (int64_t oh = row_begin; oh < row_end; ++oh) {
+    for (int64_t ow = 0; ow < g.out_w; ++ow, row += nr) {
+      for_each_tap(
+          g, oh, ow, [&](int64_t c, int64_t i, int64_t count) { put(c, image + i, count); },
+          [&](int64_t c, int64_t count) { put(c, nullptr, count); });
+      put(width, nullptr, padded - width);
     }
   }
 }

@@ -40,6 +40,20 @@ int64_t conv_output_size(int64_t in, int kernel, int stride, int dilation, int p
 //   col:   [(row_end - row_begin) * out_w, col_width()]   (written, every element)
 void im2col_nhwc(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end, float* col);
 
+// im2col_nhwc written straight in the packed-B layout of gemm_f32 (see
+// gemm_f32_pack_b), for a GEMM that takes the column matrix as op(B) with the
+// pixels along K: the weight gradient dW += dy^T * col. Column j of pixel p
+// (p = 0 for output row row_begin, column 0) goes to
+// out[(j / nr) * panel_stride + p * nr + j % nr], zero for j past col_width()
+// up to a multiple of nr. panel_stride >= pixels * nr lets several calls fill
+// one set of panels, each at its own first row. Saves the GEMM a second copy
+// of the column matrix. nr: gemm_f32_panel_width().
+//   image: [in_h, in_w, in_c]
+//   out:   ceil(col_width() / nr) panels, panel_stride floats apart, of [pixels, nr] each,
+//          pixels = (row_end - row_begin) * out_w
+void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end, int nr,
+                        int64_t panel_stride, float* out);
+
 // The adjoint of im2col_nhwc: adds every in-bounds entry of col back onto the
 // image pixel it was read from (image += col2im(col)), in a fixed order.
 //   col:   [(row_end - row_begin) * out_w, col_width()]

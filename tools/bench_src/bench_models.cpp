@@ -259,6 +259,16 @@ void run_training(PeerModel& m, ThreadPool& pool, int threads, const Options& o)
   const Timing t = time_runs(step, o);
   print_model_result(std::string("neuronlens-") + kPlatform, m, "train_b64", threads, o, t,
                      3.0 * m.spec["flops_per_image"].get<double>() * 64, out);
+  if (o.profile) {
+    // The nodes, then what the step spends outside them (zeroing, loss, SGD), by total time.
+    print_profile("neuronlens-" + std::string(kPlatform) + " " + m.name + " train_b64 " + std::to_string(threads) + "T",
+                  ex, step, o);
+    const Timing zero = time_runs([&] { for (int i = 1; i < g.size(); ++i) g.node(i).op->zero_param_grads(); }, o);
+    const Timing loss_only = time_runs([&] { (void)softmax_cross_entropy(ex.value(output), labels, &logits_grad); }, o);
+    const Timing update = time_runs([&] { (void)sgd.value()->step(0.0f); }, o);
+    std::fprintf(stderr, "  outside the nodes: zero grads %.3f ms, loss %.3f ms, SGD step %.3f ms\n", zero.median_ms,
+                 loss_only.median_ms, update.median_ms);
+  }
 }
 #endif
 
