@@ -452,6 +452,46 @@ async function main() {
       await screenshot(page, '11-drawing');
     });
 
+    await test('touch: one tap opens the Draw tab, a finger stroke on the digit model draws a 1', async () => {
+      const touchContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+      const p = await touchContext.newPage();
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      const digits = (await p.evaluate(() => window.neuronlens.models())).find((m) => m.id.startsWith('digits'));
+      assert(digits, 'no digit model');
+      await p.evaluate((id) => window.neuronlens.loadModel(id), digits.id);
+      await p.waitForTimeout(300);
+      let layout = await p.evaluate(() => window.neuronlens.layout());
+      assert(!layout.drawing, 'the Draw tab is open before the tap');
+      // A finger touches an empty place first (without the fix, ImGui would see the next tap there).
+      await p.touchscreen.tap(1000, 400);
+      await p.waitForTimeout(300);
+      await p.touchscreen.tap(layout['tab:Draw'].x, layout['tab:Draw'].y);
+      await p.waitForTimeout(400);
+      layout = await p.evaluate(() => window.neuronlens.layout());
+      const d = layout.drawing;
+      assert(d, 'one tap on the Draw tab did not open it');
+      // A "1" with a finger: touchStart, touchMoves, touchEnd (the events a touchscreen sends).
+      const cdp = await touchContext.newCDPSession(p);
+      const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1 }] });
+      await touch('touchStart', d.x + d.size * 0.52, d.y + d.size * 0.18);
+      await p.waitForTimeout(60);
+      for (let i = 1; i <= 12; ++i) {
+        await touch('touchMove', d.x + d.size * (0.52 - 0.02 * i / 12), d.y + d.size * (0.18 + 0.64 * i / 12));
+        await p.waitForTimeout(40);
+      }
+      await touch('touchEnd');
+      await waitFor(p, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
+      await p.evaluate(() => window.neuronlens.idle());
+      await p.waitForTimeout(400);
+      await p.evaluate(() => window.neuronlens.idle());
+      const s = await state(p);
+      figures.touchDrawnOne = s.prediction[0];
+      await screenshot(p, '11b-touch-drawing');
+      assert(s.prediction[0].label === '1', `a 1 drawn with a finger was predicted as ${s.prediction[0].label}`);
+      await touchContext.close();
+    });
+
     await test('export and copy link through the menus: a CSV download, and the link in the address bar', async () => {
       let layout = await page.evaluate(() => window.neuronlens.layout());
       await click(page, layout['menu:Export'].x, layout['menu:Export'].y);
