@@ -492,6 +492,49 @@ async function main() {
       await touchContext.close();
     });
 
+    await test('cancel: the statistics, the tiles and the ablation are cancelled by their Cancel buttons, and run again to the end', async () => {
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await fresh.newPage();
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      // Starts a job without waiting for it, waits for its Cancel button to be drawn (each
+      // is drawn first by its job), presses it with the mouse; the job's promise answers
+      // `false` (not done).
+      const cancelByButton = async (job, start) => {
+        await p.evaluate((code) => { window.__job = (0, eval)(code)().then((ok) => ({ ok }), (e) => ({ error: e.message })); }, start);
+        await waitFor(p, (j) => !!window.neuronlens.layout()[`cancel:${j}`], { arg: job, timeout: 60000, what: `the ${job}' Cancel button` });
+        await p.waitForTimeout(250);  // a window that just opened has its place after a few frames
+        const target = (await p.evaluate(() => window.neuronlens.layout()))[`cancel:${job}`];
+        await p.mouse.move(target.x, target.y);
+        await p.mouse.down();
+        await p.waitForTimeout(50);
+        await p.mouse.up();
+        const outcome = await p.evaluate(() => window.__job);
+        const s = await state(p);
+        assert(!outcome.error, `${job}: ${outcome.error}`);
+        assert(outcome.ok === false, `${job}: finished although cancelled (${JSON.stringify(outcome)})`);
+        assert(s.progress[job] === null && !s.busy, `${job} still running: ${JSON.stringify(s.progress)}`);
+        assert(s.messages.some((m) => /cancelled/.test(m.text)), `${job}: no message: ${JSON.stringify(s.messages)}`);
+        return s;
+      };
+      let s = await cancelByButton('statistics', '() => window.neuronlens.openClusters()');
+      assert(!s.clusters.computed, 'the clusters were computed although their statistics were cancelled');
+      assert(await p.evaluate(() => window.neuronlens.openClusters()), 'the clusters do not compute after the cancel');
+      await p.evaluate(() => window.neuronlens.setPanels({ clusters: true }));
+      const tabs = await p.evaluate(() => window.neuronlens.layout());
+      await click(p, tabs['tab:Neuron clusters'].x, tabs['tab:Neuron clusters'].y);
+      await p.waitForTimeout(300);
+      await cancelByButton('tiles', '() => window.neuronlens.computeTiles(32)');
+      assert(await p.evaluate(() => window.neuronlens.computeTiles(8)), 'the tiles do not compute after the cancel');
+      await p.evaluate(() => window.neuronlens.setPanels({ clusters: false, analysis: true }));
+      // The analysis's layer has its statistics first (their own bar), then the ablation.
+      await cancelByButton('analysis', '() => window.neuronlens.runAnalysis()');
+      assert(await p.evaluate(() => window.neuronlens.runAnalysis()), 'the analysis does not run after the cancel');
+      s = await state(p);
+      assert(s.prediction.length > 0 && !s.messages.some((m) => m.kind === 'error'), `errors: ${JSON.stringify(s.messages)}`);
+      await fresh.close();
+    });
+
     await test('export and copy link through the menus: a CSV download, and the link in the address bar', async () => {
       let layout = await page.evaluate(() => window.neuronlens.layout());
       await click(page, layout['menu:Export'].x, layout['menu:Export'].y);
