@@ -1,15 +1,47 @@
 // The service worker (served as /sw.js so its scope is the whole app):
-// - offline: every same-origin GET is answered from the network when it can
-//   be and stored in the cache; without a network the cached copy answers, so
-//   after the first visit the app works offline;
+// - offline: at install it caches every file of the app that
+//   build/app/precache.json lists (web/tools/build_app_data.mjs writes it: the
+//   modules, jsimgui, both engine builds, shaders, models, samples), since the
+//   page loads most of them before the worker controls it; afterwards every
+//   same-origin GET is answered from the network when it can be and stored in
+//   the cache; without a network the cached copy answers, so after the first
+//   visit the app works offline;
 // - isolation: it adds Cross-Origin-Opener-Policy and -Embedder-Policy to the
 //   responses it serves, so the page is cross-origin isolated (and the
 //   threaded engine runs) even on a static host that cannot set headers.
 const CACHE = 'neuronlens-v1';
 
+// Each file on its own: one missing file (a build not made) must not leave the others
+// uncached. Four at a time, so the page, loading the same files meanwhile, keeps
+// connections (and a file it has fetched comes from the HTTP cache).
+async function precache() {
+  const cache = await caches.open(CACHE);
+  let files = ['./', 'index.html', 'build/app/models.json'];
+  try {
+    const listed = await (await fetch('build/app/precache.json', { cache: 'no-cache' })).json();
+    files = [...new Set([...files, ...listed.files])];
+  } catch (error) {
+    console.warn('[neuronlens] service worker: no precache list:', error.message);
+  }
+  const failed = [];
+  const queue = [...files];
+  const fetcher = async () => {
+    for (let file; (file = queue.shift()) !== undefined;) {
+      try {
+        const response = await fetch(file);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        await cache.put(file, response);
+      } catch (error) {
+        failed.push(`${file} (${error.message})`);
+      }
+    }
+  };
+  await Promise.all([fetcher(), fetcher(), fetcher(), fetcher()]);
+  if (failed.length) console.warn(`[neuronlens] service worker: not cached for offline use: ${failed.join(', ')}`);
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['./', 'index.html', 'build/app/models.json']))
-    .catch(() => {}).then(() => self.skipWaiting()));
+  event.waitUntil(precache().catch(() => {}).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

@@ -351,6 +351,15 @@ export class App {
 
   cancelVisualization() { return this.engine.cancel('viz'); }
 
+  // Cancels the background job (the statistics, the tiles or the ablation: they share
+  // the worker's 'bg' slot); `what` names it in the message line.
+  async cancelBackgroundJob(what = 'The job') {
+    if (!this.engine.jobRunning('bg')) return false;
+    await this.engine.cancel('bg');
+    this.say(`${what} cancelled.`);
+    return true;
+  }
+
   // ---- focus -----------------------------------------------------------------------
   async loadFocus() {
     if (!this.input) return;
@@ -425,6 +434,8 @@ export class App {
       if (c.features === 'visualization') await this.computeClusters();
     } catch (e) {
       if (!e.cancelled) this.say(`Tiles: ${e.message}`, 'error');
+      // Cancelled or failed: no half set of tiles; the button to compute them comes back.
+      if (c.tiles && !c.tiles.done && c.tiles.node === node) c.tiles = null;
     }
     this.changed();
   }
@@ -458,8 +469,14 @@ export class App {
       }
       a.progress = 0;
       this.changed();
-      const result = await this.engine.job('bg', 'ablation', { node, perClass: a.perClass, sets: sets.map(({ name, keep }) => ({ name, keep })) },
-        (report) => { a.progress = report.progress; this.changed(); });
+      let result;
+      try {
+        result = await this.engine.job('bg', 'ablation', { node, perClass: a.perClass, sets: sets.map(({ name, keep }) => ({ name, keep })) },
+          (report) => { a.progress = report.progress; this.changed(); });
+      } finally {
+        a.progress = null;  // cancelled or failed too: the Run button comes back
+        this.changed();
+      }
       result.rows.forEach((row, i) => { row.domination = i > 0 ? sets[i - 1].domination : undefined; });
       a.result = { ...result, target: c, node };
       a.progress = null;

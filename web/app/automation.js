@@ -57,6 +57,10 @@ export function installAutomation(ui, app) {
         engine: { ...ui.engineInfo, crossOriginIsolated: self.crossOriginIsolated === true },
         visualization: { running: app.viz.running, step: app.viz.step, steps: app.viz.steps, seconds: app.viz.seconds ?? null },
         clusters: { computed: !!app.clusters.categories, layer: app.layerInfo(app.clusters.layer)?.name ?? null },
+        // The background jobs' progress (0 to 1) while they run, else null.
+        progress: { statistics: app.statisticsProgress?.progress ?? null,
+                    tiles: app.clusters.tiles && !app.clusters.tiles.done ? app.clusters.tiles.progress : null,
+                    analysis: app.analysis.progress ?? null },
         samples: app.model?.samples ? { count: app.model.samples.count, custom: !!app.model.samples.custom } : null,
         analysis: app.analysis.result ? { layer: app.layerInfo(app.analysis.result.node)?.name,
                                           rows: app.analysis.result.rows.map((r) => ({ name: r.name, kept: r.kept, overall: r.overall })) } : null,

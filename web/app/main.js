@@ -11,6 +11,7 @@ import { skipTextureForSolidFills } from './gl_solid_fill.js';
 import { DamageRenderer } from './gl_damage.js';
 import { drawFrame } from './ui/layout.js';
 import { installAutomation } from './automation.js';
+import { installTouchInput } from './touch_input.js';
 
 const canvas = document.getElementById('app');
 let params, engine, ui;
@@ -77,6 +78,7 @@ export async function start(boot) {
   // page's Content-Security-Policy needs no 'unsafe-eval'.
   const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true, loaderPath });
+  installTouchInput(canvas);
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
   setupStyle();

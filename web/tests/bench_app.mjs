@@ -132,7 +132,8 @@ async function main() {
     for (let run = 0; run < runs; ++run) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: dpr });
       const urls = new Set();
-      context.on('request', (r) => { if (r.url().startsWith(origin)) urls.add(r.url()); });
+      // What the page and its workers need; the service worker's offline precache is not counted.
+      context.on('request', (r) => { if (r.url().startsWith(origin) && !r.serviceWorker()) urls.add(r.url()); });
       const page = await context.newPage();
       page.on('pageerror', (e) => console.error('page error:', e.message));
       await page.goto(`${origin}/`);

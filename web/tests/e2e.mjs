@@ -331,17 +331,46 @@ async function main() {
       await fresh.close();
     });
 
-    await test('offline: after the first visit the service worker serves the app without a network', async () => {
-      await page.evaluate(() => navigator.serviceWorker.ready);
-      await page.reload();  // now controlled: every file goes through the service worker's cache
-      await appReady(page);
-      await context.setOffline(true);
-      await page.reload();
-      await appReady(page);
-      const s = await state(page);
+    await test('offline: after one first visit (a fresh context) the app starts, predicts and loads images without a network', async () => {
+      // A genuine first visit: nothing cached, the page's modules fetched before the service worker controls it.
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const firstVisit = new Set();
+      fresh.on('request', (r) => { if (r.url().startsWith(origin)) firstVisit.add(new URL(r.url()).pathname); });
+      const p = await fresh.newPage();
+      const errors = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      await p.evaluate(() => navigator.serviceWorker.ready);  // active: its install (the precache) is done
+      // Every file the first visit asked for, and every file of precache.json, is in the cache.
+      const cached = await p.evaluate(async () => {
+        const cache = await caches.open('neuronlens-v1');
+        return (await cache.keys()).map((r) => new URL(r.url).pathname);
+      });
+      const listed = JSON.parse(fs.readFileSync(path.join(root, 'build/app/precache.json'), 'utf8')).files
+        .map((f) => new URL(f, `${origin}/`).pathname);
+      figures.offlineCachedFiles = cached.length;
+      const missing = [...new Set([...firstVisit, ...listed])].filter((f) => !cached.includes(f) && f !== '/sw.js' && f !== '/build/app/precache.json');
+      assert(missing.length === 0, `not cached for offline use: ${missing.join(', ')}`);
+      await fresh.setOffline(true);
+      await p.reload();
+      await appReady(p, { timeout: 30000 });
+      let s = await state(p);
       assert(s.prediction.length > 0, 'no prediction offline');
-      await screenshot(page, '06-offline');
-      await context.setOffline(false);
+      // An image loads and is predicted offline; the other model (its weights and samples) loads too.
+      s = await p.evaluate(async (b) => window.neuronlens.loadImage(new Uint8Array(b)), Array.from(trouserPng));
+      assert(s.prediction[0].label === 'Trouser', `offline, the trouser was predicted as ${s.prediction[0].label}`);
+      const digits = (await p.evaluate(() => window.neuronlens.models())).find((m) => m.id.startsWith('digits'));
+      if (digits) {
+        await p.evaluate((id) => window.neuronlens.loadModel(id), digits.id);
+        await p.evaluate(() => window.neuronlens.useSample(0));
+        await p.evaluate(() => window.neuronlens.idle());
+        s = await state(p);
+        assert(s.model && s.prediction.length > 0 && s.input?.kind === 'sample', `offline, the digit model did not load: ${JSON.stringify(s.messages?.slice(-2))}`);
+      }
+      await screenshot(p, '06-offline');
+      assert(errors.length === 0, `page errors offline: ${errors.slice(0, 3).join(' | ')}`);
+      await fresh.close();
     });
 
     await test('bad input: not an image, truncated, 20000 x 20000, empty: clear messages, and the app keeps working', async () => {
@@ -421,6 +450,89 @@ async function main() {
       figures.drawnOne = s.prediction[0];
       assert(s.prediction[0].label === '1', `a drawn 1 was predicted as ${s.prediction[0].label}`);
       await screenshot(page, '11-drawing');
+    });
+
+    await test('touch: one tap opens the Draw tab, a finger stroke on the digit model draws a 1', async () => {
+      const touchContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+      const p = await touchContext.newPage();
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      const digits = (await p.evaluate(() => window.neuronlens.models())).find((m) => m.id.startsWith('digits'));
+      assert(digits, 'no digit model');
+      await p.evaluate((id) => window.neuronlens.loadModel(id), digits.id);
+      await p.waitForTimeout(300);
+      let layout = await p.evaluate(() => window.neuronlens.layout());
+      assert(!layout.drawing, 'the Draw tab is open before the tap');
+      // A finger touches an empty place first (without the fix, ImGui would see the next tap there).
+      await p.touchscreen.tap(1000, 400);
+      await p.waitForTimeout(300);
+      await p.touchscreen.tap(layout['tab:Draw'].x, layout['tab:Draw'].y);
+      await p.waitForTimeout(400);
+      layout = await p.evaluate(() => window.neuronlens.layout());
+      const d = layout.drawing;
+      assert(d, 'one tap on the Draw tab did not open it');
+      // A "1" with a finger: touchStart, touchMoves, touchEnd (the events a touchscreen sends).
+      const cdp = await touchContext.newCDPSession(p);
+      const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1 }] });
+      await touch('touchStart', d.x + d.size * 0.52, d.y + d.size * 0.18);
+      await p.waitForTimeout(60);
+      for (let i = 1; i <= 12; ++i) {
+        await touch('touchMove', d.x + d.size * (0.52 - 0.02 * i / 12), d.y + d.size * (0.18 + 0.64 * i / 12));
+        await p.waitForTimeout(40);
+      }
+      await touch('touchEnd');
+      await waitFor(p, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
+      await p.evaluate(() => window.neuronlens.idle());
+      await p.waitForTimeout(400);
+      await p.evaluate(() => window.neuronlens.idle());
+      const s = await state(p);
+      figures.touchDrawnOne = s.prediction[0];
+      await screenshot(p, '11b-touch-drawing');
+      assert(s.prediction[0].label === '1', `a 1 drawn with a finger was predicted as ${s.prediction[0].label}`);
+      await touchContext.close();
+    });
+
+    await test('cancel: the statistics, the tiles and the ablation are cancelled by their Cancel buttons, and run again to the end', async () => {
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await fresh.newPage();
+      await p.goto(`${origin}/`);
+      await appReady(p);
+      // Starts a job without waiting for it, waits for its Cancel button to be drawn (each
+      // is drawn first by its job), presses it with the mouse; the job's promise answers
+      // `false` (not done).
+      const cancelByButton = async (job, start) => {
+        await p.evaluate((code) => { window.__job = (0, eval)(code)().then((ok) => ({ ok }), (e) => ({ error: e.message })); }, start);
+        await waitFor(p, (j) => !!window.neuronlens.layout()[`cancel:${j}`], { arg: job, timeout: 60000, what: `the ${job}' Cancel button` });
+        await p.waitForTimeout(250);  // a window that just opened has its place after a few frames
+        const target = (await p.evaluate(() => window.neuronlens.layout()))[`cancel:${job}`];
+        await p.mouse.move(target.x, target.y);
+        await p.mouse.down();
+        await p.waitForTimeout(50);
+        await p.mouse.up();
+        const outcome = await p.evaluate(() => window.__job);
+        const s = await state(p);
+        assert(!outcome.error, `${job}: ${outcome.error}`);
+        assert(outcome.ok === false, `${job}: finished although cancelled (${JSON.stringify(outcome)})`);
+        assert(s.progress[job] === null && !s.busy, `${job} still running: ${JSON.stringify(s.progress)}`);
+        assert(s.messages.some((m) => /cancelled/.test(m.text)), `${job}: no message: ${JSON.stringify(s.messages)}`);
+        return s;
+      };
+      let s = await cancelByButton('statistics', '() => window.neuronlens.openClusters()');
+      assert(!s.clusters.computed, 'the clusters were computed although their statistics were cancelled');
+      assert(await p.evaluate(() => window.neuronlens.openClusters()), 'the clusters do not compute after the cancel');
+      await p.evaluate(() => window.neuronlens.setPanels({ clusters: true }));
+      const tabs = await p.evaluate(() => window.neuronlens.layout());
+      await click(p, tabs['tab:Neuron clusters'].x, tabs['tab:Neuron clusters'].y);
+      await p.waitForTimeout(300);
+      await cancelByButton('tiles', '() => window.neuronlens.computeTiles(32)');
+      assert(await p.evaluate(() => window.neuronlens.computeTiles(8)), 'the tiles do not compute after the cancel');
+      await p.evaluate(() => window.neuronlens.setPanels({ clusters: false, analysis: true }));
+      // The analysis's layer has its statistics first (their own bar), then the ablation.
+      await cancelByButton('analysis', '() => window.neuronlens.runAnalysis()');
+      assert(await p.evaluate(() => window.neuronlens.runAnalysis()), 'the analysis does not run after the cancel');
+      s = await state(p);
+      assert(s.prediction.length > 0 && !s.messages.some((m) => m.kind === 'error'), `errors: ${JSON.stringify(s.messages)}`);
+      await fresh.close();
     });
 
     await test('export and copy link through the menus: a CSV download, and the link in the address bar', async () => {
@@ -657,25 +769,35 @@ async function main() {
     });
 
     await test('download size (gzip) of a first visit is under 4 MB', async () => {
-      // Every distinct file the first visit asks for (the page's, the workers' and the
-      // service worker's requests), counted at its gzip'd size as the server sends it.
+      // Every distinct file the first visit needs (the page's and its workers' requests),
+      // counted at its gzip'd size as the server sends it. The service worker's own
+      // requests (its install caches every file for offline use, both engine builds and
+      // every model included) are counted apart, as offlinePrecacheBytesGzip.
       const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const urls = new Set();
-      fresh.on('request', (r) => { if (r.url().startsWith(origin)) urls.add(r.url()); });
+      const urls = new Set(), precacheUrls = new Set();
+      fresh.on('request', (r) => {
+        if (!r.url().startsWith(origin)) return;
+        (r.serviceWorker() ? precacheUrls : urls).add(r.url());
+      });
       const p = await fresh.newPage();
       const t0 = Date.now();
       await p.goto(`${origin}/`);
       await appReady(p);
       figures.firstPredictionFreshContextMs = Date.now() - t0;
       figures.startupTimings = await p.evaluate(() => window.neuronlens.timings());
+      await p.evaluate(() => navigator.serviceWorker.ready);
       await fresh.close();
-      let bytes = 0;
-      for (const url of urls) {
+      const gzipSize = async (url) => {
         const r = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
-        bytes += Number(r.headers.get('content-length') || (await r.arrayBuffer()).byteLength);
-      }
+        return Number(r.headers.get('content-length') || (await r.arrayBuffer()).byteLength);
+      };
+      let bytes = 0, precacheBytes = 0;
+      for (const url of urls) bytes += await gzipSize(url);
+      for (const url of precacheUrls) precacheBytes += await gzipSize(url);
       figures.downloadFiles = urls.size;
       figures.downloadBytesGzip = bytes;
+      figures.offlinePrecacheFiles = precacheUrls.size;
+      figures.offlinePrecacheBytesGzip = precacheBytes;
       assert(bytes < 4e6, `${(bytes / 1e6).toFixed(2)} MB downloaded`);
     });
 

@@ -141,7 +141,7 @@ models.sort((a, b) => (a.id.startsWith('fashion') ? 0 : 1) - (b.id.startsWith('f
 fs.writeFileSync(path.join(out, 'models.json'), JSON.stringify({ models }, null, 1));
 
 // Every file of the app, for the service worker.
-const files = ['index.html', 'build/app/models.json'];
+const files = ['./', 'index.html', 'build/app/models.json'];
 const walk = (dir, filter) => {
   const full = path.join(root, dir);
   if (!fs.existsSync(full)) return;
@@ -151,7 +151,7 @@ const walk = (dir, filter) => {
     else if (filter(rel)) files.push(rel);
   }
 };
-walk('web/app', (f) => f.endsWith('.js'));
+walk('web/app', (f) => f.endsWith('.js') || f.endsWith('.css'));
 walk('shaders', (f) => f.endsWith('.glsl'));
 for (const build of ['build/wasm', 'build/wasm-st'])
   for (const f of ['neuronlens_web.js', 'neuronlens_web.wasm', 'neuronlens_web.worker.js'])
@@ -164,7 +164,7 @@ for (const m of models) {
   files.push(`${m.dir}/model.json`, `${m.dir}/weights.safetensors`);
   if (m.samples) files.push(m.samples.images, m.samples.labels);
 }
-const version = files.map((f) => {
+const version = files.filter((f) => f !== './').map((f) => {
   const st = fs.statSync(path.join(root, f));
   return `${f}:${st.size}:${Math.floor(st.mtimeMs)}`;
 }).join('|');

@@ -2,7 +2,7 @@
 // remove neurons of a layer (no retraining) and measure the accuracy per
 // class on the sample images: ablation by priority, weight norm and random
 // sets, and the domination test for one category.
-import { ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, plot, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
+import { progressWithCancel, ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, plot, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 
 export function drawAnalysisPanel(ui, app) {
   explain('Switch neurons off and see what the network forgets. If the neurons that serve a category really carry it, ' +
@@ -19,7 +19,7 @@ export function drawAnalysisPanel(ui, app) {
   const per = [a.perClass];
   if (ImGui.SliderInt('images per class', per, 5, 100)) a.perClass = per[0];
   ImGui.PopItemWidth();
-  if (a.progress !== null && a.progress !== undefined) ImGui.ProgressBar(a.progress, new ImVec2(-1, 0), 'evaluating...');
+  if (a.progress !== null && a.progress !== undefined) progressWithCancel(ui, 'analysis', a.progress, 'evaluating...', () => app.cancelBackgroundJob('The analysis'));
   else if (ImGui.Button('Run the analysis')) app.runAnalysis();
   help('Half of the layer\'s neurons kept by priority round robin (the best neuron of each category in turn), by weight ' +
        'norm, or at random (5 seeds); then the domination test: remove the top n neurons of the chosen category\'s group.');

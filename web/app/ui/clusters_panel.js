@@ -2,7 +2,7 @@
 // respond to them (similarity heatmap in dendrogram order, with the
 // dendrogram), the neurons grouped by the category they serve (neuron x
 // category heatmap), and the neurons clustered (tiles of their visualizations).
-import { plot, withColormap, rememberItem, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, combo, fixed,
+import { plot, withColormap, rememberItem, progressWithCancel, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, combo, fixed,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 
 function layerChoice(ui, app, current) {
@@ -124,7 +124,7 @@ function drawNeuronClusters(ui, app) {
     if (ImGui.Button('Visualize every neuron of the layer (tiles)')) app.computeTiles();
     help('Runs a short feature visualization (48 steps) for each neuron, to show each cluster as tiles of its members\' images.');
   } else if (!t.done) {
-    ImGui.ProgressBar(t.progress, new ImVec2(-1, 0), 'visualizing every neuron...');
+    progressWithCancel(ui, 'tiles', t.progress, 'visualizing every neuron...', () => app.cancelBackgroundJob('The tiles'));
   }
   const atlas = t ? tilesAtlas(ui, app) : null;
   const n = c.neurons;
@@ -168,7 +168,7 @@ export function drawClustersPanel(ui, app) {
   const settingsChanged = layer !== c.layer || source !== c.source || similarity !== c.similarity || features !== c.features || method !== c.method || k[0] !== c.k;
   Object.assign(c, { layer, source, similarity, features, method, k: k[0] });
   const p = app.statisticsProgress;
-  if (p && p.node === layer) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
+  if (p && p.node === layer) progressWithCancel(ui, 'statistics', p.progress, 'statistics over the sample images...', () => app.cancelBackgroundJob('The statistics'));
   else if (ImGui.Button(c.categories ? 'Recompute' : 'Compute clusters') || (settingsChanged && c.categories)) app.computeClusters();
   if (ImGui.BeginTabBar('cluster-tabs')) {
     for (const [name, draw] of [['Categories', drawCategoryClusters], ['Neuron x category', drawGroups],

@@ -3,7 +3,7 @@
 // over the sample images), its top activating samples, and its feature
 // visualization: an image optimised so that this neuron fires, computed live
 // with every step shown, with the optimiser's controls.
-import { plot, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
+import { plot, progressWithCancel, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 import { sampleTile } from './input_panel.js';
 import { VIZ_DEFAULTS, PAPER_SETTINGS } from '../app.js';
@@ -40,7 +40,7 @@ function drawCategories(ui, app, d) {
   if (d.isScore) return;
   if (!stats) {
     const p = app.statisticsProgress;
-    if (p && p.node === d.node) ImGui.ProgressBar(p.progress, new ImVec2(-1, 0), 'statistics over the sample images...');
+    if (p && p.node === d.node) progressWithCancel(ui, 'neuron-statistics', p.progress, 'statistics over the sample images...', () => app.cancelBackgroundJob('The statistics'));
     else if (app.model.samples && ImGui.Button('Which category does it serve?')) app.ensureStatistics(d.node);
     help('Computes, over the sample images, how much each neuron of this layer contributes to each category.');
     return;

@@ -96,5 +96,18 @@ export function rememberItem(ui, key) {
   ui.targets[key] = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
 }
 
+// A progress bar with a Cancel button beside it (its centre under `cancel:<key>` in
+// window.neuronlens.layout()); onCancel runs when it is pressed.
+export function progressWithCancel(ui, key, progress, text, onCancel) {
+  const style = ImGui.GetStyle();
+  // A fixed width, room for "Cancel" (4 em; jsimgui's CalcTextSize answers 0 wide here).
+  const button = 4 * ImGui.GetFontSize() + 2 * style.FramePadding.x;
+  ImGui.ProgressBar(progress, new ImVec2(-(button + style.ItemSpacing.x), 0), text);
+  ImGui.SameLine();
+  const pressed = ImGui.Button(`Cancel##${key}`, new ImVec2(button, 0));
+  rememberItem(ui, `cancel:${key}`);
+  if (pressed) onCancel();
+}
+
 export function percent(p) { return `${(100 * p).toFixed(1)}%`; }
 export function fixed(v, digits = 3) { return Number.isFinite(v) ? v.toFixed(digits) : '-'; }
