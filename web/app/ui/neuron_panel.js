@@ -3,7 +3,7 @@
 // over the sample images), its top activating samples, and its feature
 // visualization: an image optimised so that this neuron fires, computed live
 // with every step shown, with the optimiser's controls.
-import { plot, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
+import { plot, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent, rememberItem,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 import { sampleTile } from './input_panel.js';
 import { VIZ_DEFAULTS, PAPER_SETTINGS } from '../app.js';
@@ -123,7 +123,9 @@ function drawVisualization(ui, app) {
   });
   ImGui.EndGroup();
 
-  if (ImGui.CollapsingHeader('Settings##viz')) {
+  const settingsOpen = ImGui.CollapsingHeader('Settings##viz');
+  rememberItem(ui, 'viz:settings');
+  if (settingsOpen) {
     const s = viz.settings;
     ImGui.PushItemWidth(150);
     if (layer.shape.length === 4) s.objective = combo('objective', s.objective, ['mean', 'sum', 'spatial'],
@@ -140,6 +142,11 @@ function drawVisualization(ui, app) {
     s.start = combo('start from', s.start, ['constant', 'noise', 'input'],
       (o) => ({ constant: 'dark image', noise: 'noise', input: 'the current image' })[o]);
     slider('seed', s, 'seed', 0, 1000, '%d', true);
+    s.parameterization = combo('parameterisation', s.parameterization, ['pixels', 'fourier'],
+      (o) => ({ pixels: 'pixels', fourier: 'Fourier (decorrelated spectrum)' })[o]);
+    rememberItem(ui, 'viz:parameterisation');
+    help('Pixels: the optimiser changes the image itself. Fourier: it changes a decorrelated spectrum scaled by 1/f, ' +
+         'which favours smooth, natural-looking images over high-frequency patterns.');
     ImGui.PopItemWidth();
     if (ImGui.Button('Defaults')) viz.settings = { ...VIZ_DEFAULTS };
     ImGui.SameLine();
