@@ -133,6 +133,11 @@ function drawVisualization(ui, app) {
     slider('steps', s, 'steps', 1, 1024, '%d', true);
     slider('learning rate', s, 'learningRate', 0.001, 2, '%.3f');
     s.optimizer = combo('optimizer', s.optimizer, ['gradient', 'adam']);
+    s.parameterization = combo('parameterisation', s.parameterization, ['pixels', 'fourier'],
+      (o) => ({ pixels: 'pixels', fourier: 'Fourier (decorrelated spectrum)' })[o]);
+    rememberItem(ui, 'viz:parameterisation');
+    help('Pixels: the optimiser changes the image itself. Fourier: it changes a decorrelated spectrum scaled by 1/f, ' +
+         'which favours smooth, natural-looking images over high-frequency patterns.');
     slider('blur (sigma)', s, 'blur', 0, 2, '%.2f');
     slider('L2 decay', s, 'l2', 0, 1, '%.3f');
     slider('total variation', s, 'tv', 0, 1, '%.3f');
@@ -142,11 +147,6 @@ function drawVisualization(ui, app) {
     s.start = combo('start from', s.start, ['constant', 'noise', 'input'],
       (o) => ({ constant: 'dark image', noise: 'noise', input: 'the current image' })[o]);
     slider('seed', s, 'seed', 0, 1000, '%d', true);
-    s.parameterization = combo('parameterisation', s.parameterization, ['pixels', 'fourier'],
-      (o) => ({ pixels: 'pixels', fourier: 'Fourier (decorrelated spectrum)' })[o]);
-    rememberItem(ui, 'viz:parameterisation');
-    help('Pixels: the optimiser changes the image itself. Fourier: it changes a decorrelated spectrum scaled by 1/f, ' +
-         'which favours smooth, natural-looking images over high-frequency patterns.');
     ImGui.PopItemWidth();
     if (ImGui.Button('Defaults')) viz.settings = { ...VIZ_DEFAULTS };
     ImGui.SameLine();
