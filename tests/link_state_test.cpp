@@ -189,9 +189,31 @@ TEST_CASE("link state: hostile fragments are refused with a reason", "[link]") {
   CHECK_THAT(decode_error(R"({"v":1,"input":{"sample":1,"pixels":"AAAA"}})"), Catch::Contains("both"));
   CHECK_THAT(decode_error(R"({"v":1,"input":{"pixels":"AA+A"}})"), Catch::Contains("input.pixels"));
   CHECK_THAT(decode_error(R"({"v":1,"viz":{"seed":{"a":{"b":{"c":1}}}}})"), Catch::Contains("nested deeper"));
+  CHECK_THAT(decode_error(R"({"v":1,"viz":{"parameterization":"fft"}})"), Catch::Contains("expected one of pixels, fourier"));
+  CHECK_THAT(decode_error(R"({"v":1,"viz":{"parameterization":1}})"), Catch::Contains("'viz.parameterization'"));
+  CHECK_THAT(decode_error(R"({"v":1,"viz":{"parameterization":"Fourier"}})"), Catch::Contains("'viz.parameterization'"));
   // Every field at its limits is accepted.
   CHECK(decode_error(R"({"v":1,"neuron":null,"layer":null,"viz":{"steps":5000,"seed":2147483648,"learningRate":1e-6},)"
                      R"("focus":{"target":-1},"clusters":{"k":64},"panels":{},"input":{"sample":0}})") == "");
+}
+
+TEST_CASE("link state: the visualization's parameterisation round trips; links without it stay valid", "[link]") {
+  for (const char* p : {"pixels", "fourier"}) {
+    const std::string state = std::string(R"({"viz":{"steps":32,"parameterization":")") + p + "\"}}";
+    auto fragment = nl::encode_link_fragment(state);
+    REQUIRE(fragment.ok());
+    auto decoded = nl::decode_link_fragment(fragment.value());
+    REQUIRE(decoded.ok());
+    CHECK(json::parse(decoded.value())["viz"]["parameterization"] == p);
+  }
+  // The zlib-made fragment predates the field: it still decodes, without it (the page reads absent as pixels).
+  auto old = nl::decode_link_fragment(kZlibFragment);
+  REQUIRE(old.ok());
+  CHECK_FALSE(json::parse(old.value())["viz"].contains("parameterization"));
+  // Canonical order: the new key comes last in 'viz', after 'seed'.
+  auto canonical = nl::canonical_link_state(R"({"viz":{"parameterization":"fourier","seed":3}})");
+  REQUIRE(canonical.ok());
+  CHECK(canonical.value() == R"({"v":1,"viz":{"seed":3,"parameterization":"fourier"}})");
 }
 
 TEST_CASE("link state: encoding checks the state and the fragment's length", "[link]") {

@@ -225,6 +225,7 @@ Result<json> read_state(const json& doc, bool version_required) {
     v.number("rotate", 0, 45);
     v.choice("start", {"constant", "noise", "input"});
     v.integer("seed", 0, kMaxIndex);
+    v.choice("parameterization", {"pixels", "fourier"});  // absent (links before it): pixels
   });
   top.object("focus", [](FieldReader& f) {
     f.choice("method", {"gradcam", "saliency", "occlusion"});

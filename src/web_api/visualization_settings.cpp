@@ -48,6 +48,9 @@ Result<VisualizeSettings> read_visualize_settings(Session& s, emscripten::val op
   p.images = o.integer("images", 1, 1, 4);
   p.diversity = static_cast<float>(o.number("diversity", 0, 0, 100));
   const int start = o.choice("start", 0, {"constant", "noise", "input"});
+  // "pixels" optimises the image itself; "fourier" a decorrelated spectrum (fourier_image.h).
+  if (o.choice("parameterization", 0, {"pixels", "fourier"}) == 1)
+    p.parameterization = VisualizeOptions::Parameterization::kFourier;
   p.seed = static_cast<uint64_t>(o.number("seed", 1, 0, 4294967295.0));
   NL_RETURN_IF_ERROR(o.status());
   p.transform = s.transform();

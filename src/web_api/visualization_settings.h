@@ -18,7 +18,8 @@ struct VisualizeSettings {
 
 // Options: node, channel, objective ("mean" | "sum" | "spatial" | "unit"), y, x,
 // steps, learningRate, optimizer ("gradient" | "adam"), blur, l2, tv, jitter,
-// scaleJitter, rotate, images, diversity, start ("constant" | "noise" | "input"), seed.
+// scaleJitter, rotate, images, diversity, start ("constant" | "noise" | "input"), seed,
+// parameterization ("pixels" | "fourier"; absent: pixels).
 Result<VisualizeSettings> read_visualize_settings(Session& session, emscripten::val options, const char* who);
 
 }  // namespace nl::web

@@ -10,7 +10,7 @@ import { encodeState, decodeState, read } from './state_link.js';
 // steps), whose gradient on a map's mean is small: it needs many more steps.
 export const VIZ_DEFAULTS = Object.freeze({
   objective: 'mean', steps: 256, learningRate: 0.05, optimizer: 'adam', blur: 0.4, l2: 0, tv: 0,
-  jitter: 1, scaleJitter: 0, rotate: 0, start: 'constant', seed: 1,
+  jitter: 1, scaleJitter: 0, rotate: 0, start: 'constant', seed: 1, parameterization: 'pixels',
 });
 export const PAPER_SETTINGS = Object.freeze({
   ...VIZ_DEFAULTS, steps: 1000, learningRate: 0.14, optimizer: 'gradient', jitter: 0,
@@ -524,6 +524,8 @@ export class App {
       l2: read.number(v.l2, 0, 10, d.l2), tv: read.number(v.tv, 0, 10, d.tv), jitter: read.int(v.jitter, 0, 16, d.jitter),
       scaleJitter: read.number(v.scaleJitter, 0, 0.5, d.scaleJitter), rotate: read.number(v.rotate, 0, 45, d.rotate),
       start: read.choice(v.start, ['constant', 'noise', 'input'], d.start), seed: read.int(v.seed, 0, 2 ** 31, d.seed),
+      // Links made before the field existed have none: pixels, what they meant.
+      parameterization: read.choice(v.parameterization, ['pixels', 'fourier'], 'pixels'),
     };
     const f = s.focus || {};
     this.focus.method = read.choice(f.method, ['gradcam', 'saliency', 'occlusion'], 'gradcam');

@@ -239,6 +239,51 @@ async function main() {
       await screenshot(page, '03-neuron');
     });
 
+    await test('viz parameterisation: the control is in the settings; a Fourier visualization runs to the end, differs from the pixel one, and its link reproduces it bit for bit', async () => {
+      if ((await state(page)).neuron === null) await page.evaluate(() => window.neuronlens.selectNeuron(1));
+      const before = (await state(page)).visualization.settings;
+      // The control: open the visualization's settings with a real click; the parameterisation combo is drawn.
+      await page.evaluate(() => window.neuronlens.setPanels({ clusters: false, analysis: false }));
+      await page.waitForTimeout(200);
+      let layout = await page.evaluate(() => window.neuronlens.layout());
+      assert(layout['viz:settings'], 'no settings header under the visualization');
+      await click(page, layout['viz:settings'].x, layout['viz:settings'].y);
+      await page.waitForTimeout(300);
+      layout = await page.evaluate(() => window.neuronlens.layout());
+      assert(layout['viz:parameterisation'], 'no parameterisation control in the visualization settings');
+      await screenshot(page, '03c-viz-settings');
+      await click(page, layout['viz:settings'].x, layout['viz:settings'].y);  // closed again, as the later tests expect
+      const neuron = (await state(page)).neuron;
+      const run = async (parameterization) => {
+        await page.evaluate((p) => window.neuronlens.setVisualizationSettings({ steps: 48, start: 'noise', parameterization: p }), parameterization);
+        await page.evaluate((n) => window.neuronlens.selectNeuron(n), neuron);
+        const s = await state(page);
+        assert(s.visualization.step === 48 && !s.visualization.running, `${parameterization}: at step ${s.visualization.step}`);
+        assert(s.visualization.settings.parameterization === parameterization, `settings ${JSON.stringify(s.visualization.settings)}`);
+        return page.evaluate(async () => Array.from((await window.neuronlens.visualization()).rgba));
+      };
+      const pixelsRun = await run('pixels');
+      const fourierRun = await run('fourier');
+      assert(fourierRun.length === pixelsRun.length, 'sizes differ');
+      const differing = fourierRun.reduce((n, v, i) => n + (v !== pixelsRun[i]), 0);
+      figures.vizBytesDifferingFourierVsPixels = differing;
+      assert(differing > fourierRun.length / 4, `only ${differing} of ${fourierRun.length} bytes differ between Fourier and pixels`);
+      const fourierLink = await page.evaluate(() => window.neuronlens.link());
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const other = await fresh.newPage();
+      await other.goto(fourierLink);
+      await appReady(other);
+      await waitFor(other, async () => (await window.neuronlens.visualization()) !== null, { timeout: 120000, what: 'the visualization' });
+      const s = await state(other);
+      assert(s.visualization.settings.parameterization === 'fourier', `the link gave ${JSON.stringify(s.visualization.settings)}`);
+      const linked = await other.evaluate(async () => Array.from((await window.neuronlens.visualization()).rgba));
+      assert(linked.length === fourierRun.length && linked.every((v, i) => v === fourierRun[i]), 'the linked Fourier visualization differs');
+      await fresh.close();
+      // Back to the settings before, with their visualization, for the tests after.
+      await page.evaluate((b) => window.neuronlens.setVisualizationSettings(b), before);
+      await page.evaluate((n) => window.neuronlens.selectNeuron(n), neuron);
+    });
+
     await test('frames: what partly redrawn and unchanged frames leave on the canvas is the whole frame', async () => {
       // app/gl_damage.js redraws only the rectangles whose draws changed and sends no
       // draw when none did. neuronlens.checkFrames(n) reads back what each of the next n
@@ -308,6 +353,51 @@ async function main() {
       assert(await page.evaluate(() => window.neuronlens.computeTiles(32)), 'the tiles were not computed');
       await page.waitForTimeout(300);
       await screenshot(page, '04b-neuron-clusters');
+    });
+
+    await test('exports: activation map, cluster tiles and both heatmaps as PNG; category similarity, neuron clusters and neuron x category as CSV', async () => {
+      const s = await state(page);
+      const c = s.clusters;
+      assert(c.computed && c.tiles && c.neurons > 0 && s.neuron !== null && s.activations, `needs the clusters and tiles tests: ${JSON.stringify(c)}`);
+      const fetchExport = async (label, file) => {
+        let layout = await page.evaluate(() => window.neuronlens.layout());
+        await click(page, layout['menu:Export'].x, layout['menu:Export'].y);
+        await page.waitForTimeout(300);
+        layout = await page.evaluate(() => window.neuronlens.layout());
+        const item = layout[`menu:Export/${label}`];
+        assert(item, `no Export item "${label}"`);
+        const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), click(page, item.x, item.y)]);
+        const saved = path.join(out, file);
+        await download.saveAs(saved);
+        await page.waitForTimeout(200);
+        return fs.readFileSync(saved);
+      };
+      const png = async (label, file, width, height) => {
+        const p = pictureStats(await fetchExport(label, file));
+        assert(p.width === width && p.height === height, `${label}: ${p.width} x ${p.height}, expected ${width} x ${height}`);
+        assert(p.colours >= 3 && p.stddev > 2, `${label} is blank: ${JSON.stringify(p)}`);
+      };
+      const csv = async (label, file, header, rows) => {
+        const lines = (await fetchExport(label, file)).toString('utf8').trim().split('\n');
+        assert(lines[0].startsWith(header), `${label}: header "${lines[0].slice(0, 80)}"`);
+        assert(lines.length === rows + 1, `${label}: ${lines.length - 1} rows, expected ${rows}`);
+        return lines;
+      };
+      await png('Activation map of the neuron (PNG)', 'activation-map.png', 4 * s.activations.width, 4 * s.activations.height);
+      await png('Category similarity heatmap (PNG)', 'category-similarity.png', 8 * c.categories, 8 * c.categories);
+      await png('Neuron x category heatmap (PNG)', 'neuron-category.png', 8 * c.categories, 8 * c.groupRows);
+      const tiles = pictureStats(await fetchExport('Neuron cluster tiles (PNG)', 'neuron-cluster-tiles.png'));
+      assert(tiles.width === 16 * c.tiles.width && tiles.height % c.tiles.height === 0 &&
+             tiles.height >= c.clusters * c.tiles.height, `tiles ${tiles.width} x ${tiles.height}`);
+      assert(tiles.colours >= 3 && tiles.stddev > 2, `the tiles are blank: ${JSON.stringify(tiles)}`);
+      const similarity = await csv('Category similarity (CSV)', 'category-similarity.csv', 'category,', c.categories);
+      assert(similarity[0].split(',').length === c.categories + 1, `similarity header: ${similarity[0]}`);
+      const diagonal = similarity.slice(1).map((line, i) => Number(line.split(',')[i + 1]));
+      assert(diagonal.every((v) => Math.abs(v - 1) < 1e-3), `the similarity's diagonal is not 1: ${diagonal}`);
+      const assignment = await csv('Neuron clusters (CSV)', 'neuron-clusters.csv', 'neuron,cluster,cluster_serves', c.neurons);
+      const clusterIds = new Set(assignment.slice(1).map((line) => Number(line.split(',')[1])));
+      assert([...clusterIds].every((k) => k >= 1 && k <= c.clusters), `cluster numbers ${[...clusterIds]}`);
+      await csv('Neuron x category (CSV)', 'neuron-category.csv', 'neuron,serves,', c.groupRows);
     });
 
     let link = null, pixels = null, linkedState = null;
@@ -404,6 +494,8 @@ async function main() {
       const rows = s.analysis.rows;
       assert(rows.length >= 8 && rows[0].kept === -1, `rows: ${JSON.stringify(rows.slice(0, 2))}`);
       assert(rows.every((r) => r.overall >= 0 && r.overall <= 1), 'accuracies outside [0, 1]');
+      await page.waitForTimeout(300);
+      assert((await page.evaluate(() => window.neuronlens.layout()))['plot:ablation'], 'no plot of the ablation results');
       await page.evaluate(() => window.neuronlens.setPanels({ clusters: false }));
       await screenshot(page, '10-analysis');
       await page.evaluate(() => window.neuronlens.setPanels({ analysis: false }));

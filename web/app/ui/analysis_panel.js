@@ -2,7 +2,27 @@
 // remove neurons of a layer (no retraining) and measure the accuracy per
 // class on the sample images: ablation by priority, weight norm and random
 // sets, and the domination test for one category.
-import { progressWithCancel, ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, plot, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
+import { progressWithCancel, ImGui, ImVec2, ImPlot, ImAxis, explain, help, combo, percent, plot, rememberItem, PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
+
+// The ablation rows (not the domination test's) as bars: the overall accuracy
+// and the chosen category's, per set of kept neurons, numbered as listed under it.
+function drawAblationPlot(ui, r, labels) {
+  const rows = r.rows.filter((row) => !row.domination);
+  if (!rows.length) return;
+  const series = [['overall accuracy', rows.map((row) => row.overall)],
+                  [`accuracy of ${labels[r.target]}`, rows.map((row) => row.perClass[r.target])]];
+  ImGui.Text('Ablation: accuracy with the kept neurons only');
+  plot('##ablation', new ImVec2(-1, 200), PlotFlags.NoTitle | PlotFlags.NoMenus | PlotFlags.NoBoxSelect, () => {
+    ImPlot.SetupAxes('set', 'accuracy', AxisFlags.NoTickLabels, 0);
+    ImPlot.SetupAxisLimits(ImAxis.X1, -0.6, rows.length - 0.4, 1);
+    ImPlot.SetupAxisLimits(ImAxis.Y1, 0, 1.05, 1);
+    const width = 0.8 / series.length;
+    series.forEach(([label, values], k) => ImPlot.PlotBars(label, values, values.length, width, (k - (series.length - 1) / 2) * width));
+    rows.forEach((row, i) => ImPlot.PlotText(String(i + 1), i, 0, new ImVec2(0, 8)));
+  });
+  rememberItem(ui, 'plot:ablation');
+  ImGui.TextWrapped(rows.map((row, i) => `${i + 1}: ${row.name}`).join('   '));
+}
 
 export function drawAnalysisPanel(ui, app) {
   explain('Switch neurons off and see what the network forgets. If the neurons that serve a category really carry it, ' +
@@ -44,6 +64,7 @@ export function drawAnalysisPanel(ui, app) {
     }
     ImGui.EndTable();
   }
+  drawAblationPlot(ui, r, labels);
   // Domination test plot: accuracy drop of the category versus the others, top-n versus random.
   const base = r.rows[0];
   const dom = r.rows.filter((row) => row.domination);

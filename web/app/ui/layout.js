@@ -12,6 +12,7 @@ import { drawAnalysisPanel } from './analysis_panel.js';
 import { drawImportPanel } from './import_panel.js';
 import { downloadPng, downloadCsv, downloadJson } from '../exports.js';
 import { pictureIfAny } from './widgets.js';
+import { similarityExport, neuronCategoryExport, neuronClustersTable, clusterTilesRgba } from '../export_tables.js';
 
 const KIOSK_IDLE_MS = 3 * 60 * 1000;
 
@@ -38,6 +39,44 @@ function exportMenu(ui, app) {
       app.analysis.result.rows.map((r) => [r.name, r.kept, r.keptParameters, r.overall, ...categories.map((c) => r.perClass[c])]));
   }
   const c = app.clusters;
+  const names = (result) => Array.from(result.categories, (i) => app.model.labels[i]);
+  // One menu item; remembered for the tests as 'menu:Export/<label>'.
+  const item = (label, enabled, run) => {
+    const chosen = ImGui.MenuItem(label, '', false, !!enabled);
+    rememberItem(ui, `menu:Export/${label}`);
+    if (chosen) run();
+  };
+  const mapPicture = pictureIfAny('neuron-map');
+  item('Activation map of the neuron (PNG)', mapPicture && mapPicture.width > 0 && app.neuron !== null, () => {
+    const { rgba, width, height } = ui.maps.read(mapPicture);
+    downloadPng(`activation-map-${app.layerInfo()?.name}-${app.neuron}.png`, rgba, width, height);
+  });
+  const layerName = app.layerInfo(c.node)?.name;
+  item('Category similarity heatmap (PNG)', c.categories, () => {
+    const { picture: p } = similarityExport(c.categories, names(c.categories));
+    downloadPng(`category-similarity-${layerName}.png`, p.rgba, p.width, p.height);
+  });
+  item('Category similarity (CSV)', c.categories, () => {
+    const { header, rows } = similarityExport(c.categories, names(c.categories));
+    downloadCsv(`category-similarity-${layerName}.csv`, header, rows);
+  });
+  item('Neuron x category heatmap (PNG)', c.groups, () => {
+    const { picture: p } = neuronCategoryExport(c.groups, names(c.groups));
+    downloadPng(`neuron-category-${layerName}.png`, p.rgba, p.width, p.height);
+  });
+  item('Neuron x category (CSV)', c.groups, () => {
+    const { header, rows } = neuronCategoryExport(c.groups, names(c.groups));
+    downloadCsv(`neuron-category-${layerName}.csv`, header, rows);
+  });
+  item('Neuron clusters (CSV)', c.neurons, () => {
+    const { header, rows } = neuronClustersTable(c.neurons, names(c.neurons));
+    downloadCsv(`neuron-clusters-${layerName}.csv`, header, rows);
+  });
+  const tiles = c.tiles && c.tiles.node === c.node && c.tiles.done ? c.tiles : null;
+  item('Neuron cluster tiles (PNG)', c.neurons && tiles, () => {
+    const p = clusterTilesRgba(c.neurons, tiles);
+    downloadPng(`neuron-cluster-tiles-${layerName}.png`, p.rgba, p.width, p.height);
+  });
   if (ImGui.MenuItem('Cluster results (JSON)', '', false, !!c.categories)) {
     downloadJson('clusters.json', { model: app.model.id, layer: app.layerInfo(c.node)?.name, labels: app.model.labels,
                                     settings: { source: c.source, similarity: c.similarity, features: c.features, method: c.method, k: c.k },

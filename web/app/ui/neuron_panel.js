@@ -3,7 +3,7 @@
 // over the sample images), its top activating samples, and its feature
 // visualization: an image optimised so that this neuron fires, computed live
 // with every step shown, with the optimiser's controls.
-import { plot, progressWithCancel, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent,
+import { plot, progressWithCancel, ImGui, ImVec2, ImVec4, ImPlot, ImAxis, explain, help, cachedPicture, image, combo, fixed, percent, rememberItem,
          PLOT_CANVAS, PlotFlags, AxisFlags } from './widgets.js';
 import { sampleTile } from './input_panel.js';
 import { VIZ_DEFAULTS, PAPER_SETTINGS } from '../app.js';
@@ -123,7 +123,9 @@ function drawVisualization(ui, app) {
   });
   ImGui.EndGroup();
 
-  if (ImGui.CollapsingHeader('Settings##viz')) {
+  const settingsOpen = ImGui.CollapsingHeader('Settings##viz');
+  rememberItem(ui, 'viz:settings');
+  if (settingsOpen) {
     const s = viz.settings;
     ImGui.PushItemWidth(150);
     if (layer.shape.length === 4) s.objective = combo('objective', s.objective, ['mean', 'sum', 'spatial'],
@@ -131,6 +133,11 @@ function drawVisualization(ui, app) {
     slider('steps', s, 'steps', 1, 1024, '%d', true);
     slider('learning rate', s, 'learningRate', 0.001, 2, '%.3f');
     s.optimizer = combo('optimizer', s.optimizer, ['gradient', 'adam']);
+    s.parameterization = combo('parameterisation', s.parameterization, ['pixels', 'fourier'],
+      (o) => ({ pixels: 'pixels', fourier: 'Fourier (decorrelated spectrum)' })[o]);
+    rememberItem(ui, 'viz:parameterisation');
+    help('Pixels: the optimiser changes the image itself. Fourier: it changes a decorrelated spectrum scaled by 1/f, ' +
+         'which favours smooth, natural-looking images over high-frequency patterns.');
     slider('blur (sigma)', s, 'blur', 0, 2, '%.2f');
     slider('L2 decay', s, 'l2', 0, 1, '%.3f');
     slider('total variation', s, 'tv', 0, 1, '%.3f');
