@@ -79,6 +79,12 @@ export async function start(boot) {
   const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
   await ImGuiImplWeb.Init({ canvas, backend: 'webgl2', extensions: true, loaderPath });
   installTouchInput(canvas);
+  // A kiosk fills the screen: browsers allow that only from a person's gesture, so ask at the first touch or click.
+  if (ui.kiosk && document.documentElement.requestFullscreen) {
+    canvas.addEventListener('pointerdown', () => {
+      if (!document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
+    }, { once: true });
+  }
   timings.imguiReady = performance.now();
   ImGui.GetIO().Fonts.AddFontDefaultVector();
   setupStyle();

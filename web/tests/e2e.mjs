@@ -384,6 +384,7 @@ async function main() {
         return lines;
       };
       await png('Activation map of the neuron (PNG)', 'activation-map.png', 4 * s.activations.width, 4 * s.activations.height);
+      await png('Activation map over the input (PNG)', 'activation-map-over-input.png', 8 * s.input.width, 8 * s.input.height);
       await png('Category similarity heatmap (PNG)', 'category-similarity.png', 8 * c.categories, 8 * c.categories);
       await png('Neuron x category heatmap (PNG)', 'neuron-category.png', 8 * c.categories, 8 * c.groupRows);
       const tiles = pictureStats(await fetchExport('Neuron cluster tiles (PNG)', 'neuron-cluster-tiles.png'));

@@ -51,6 +51,11 @@ function exportMenu(ui, app) {
     const { rgba, width, height } = ui.maps.read(mapPicture);
     downloadPng(`activation-map-${app.layerInfo()?.name}-${app.neuron}.png`, rgba, width, height);
   });
+  const overPicture = pictureIfAny('neuron-map-over-input');
+  item('Activation map over the input (PNG)', overPicture && overPicture.width > 0 && app.neuron !== null, () => {
+    const { rgba, width, height } = ui.maps.read(overPicture);
+    downloadPng(`activation-map-over-input-${app.layerInfo()?.name}-${app.neuron}.png`, rgba, width, height);
+  });
   const layerName = app.layerInfo(c.node)?.name;
   item('Category similarity heatmap (PNG)', c.categories, () => {
     const { picture: p } = similarityExport(c.categories, names(c.categories));

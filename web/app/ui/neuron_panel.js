@@ -15,6 +15,14 @@ function drawMap(ui, app, d) {
   const pic = cachedPicture(ui, 'neuron-map', d, (p) => ui.maps.colorize(p, d.map, d.width, d.height, { diverging, scale: 4 }));
   image(pic, 112, 112 * d.height / d.width);
   if (ImGui.IsItemHovered()) ImGui.SetTooltip(diverging ? 'red: positive, blue: negative' : 'yellow: strongest');
+  // The same map laid over the input (stretched to it), so one sees which part of the picture it responds to.
+  const input = app.input;
+  if (!input) return;
+  ImGui.SameLine();
+  const over = cachedPicture(ui, 'neuron-map-over-input', d, (p) => ui.maps.overlay(p, input.rgba, input.width, input.height,
+                                                                                    d.map, d.width, d.height));
+  image(over, 112, 112 * input.height / input.width);
+  if (ImGui.IsItemHovered()) ImGui.SetTooltip('the map over the input: bright where this neuron responds');
 }
 
 function drawContribution(ui, app, d) {
