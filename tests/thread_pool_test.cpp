@@ -1,6 +1,6 @@
 // ThreadPool: every index is run exactly once, chunks are the documented
-// deterministic split, and work handed over while workers poll, while they
-// sleep, and right at the moment they give up polling all arrives (a lost
+// deterministic split, and work handed over right after the last call, a
+// little later, and after the workers went to sleep all arrives (a lost
 // wake-up would hang the test; a torn hand-over would miscount).
 #include <catch2/catch.hpp>
 
@@ -60,12 +60,11 @@ TEST_CASE("thread pool: chunks are n*i/T .. n*(i+1)/T, whatever the timing", "[t
   }
 }
 
-TEST_CASE("thread pool: hand-overs while polling, after sleeping, and at the boundary", "[thread_pool]") {
+TEST_CASE("thread pool: hand-overs back to back, after short pauses and after sleeping", "[thread_pool]") {
   ThreadPool pool(2);
   std::atomic<int64_t> sum{0};
   int64_t expected = 0;
-  // Pauses between calls: none (workers still polling), around the polling
-  // budget (they may be deciding to sleep), and long (they sleep).
+  // Pauses between calls: none (workers may not be waiting yet), short, and long (they sleep).
   const int pauses_us[] = {0, 0, 50, 150, 190, 200, 210, 250, 400, 2000};
   for (int round = 0; round < 300; ++round) {
     const int64_t n = 2 + round % 7;
@@ -79,7 +78,7 @@ TEST_CASE("thread pool: hand-overs while polling, after sleeping, and at the bou
   REQUIRE(sum.load() == expected);
 }
 
-TEST_CASE("thread pool: destroyed while workers poll or sleep", "[thread_pool]") {
+TEST_CASE("thread pool: destroyed right after work or while workers sleep", "[thread_pool]") {
   for (int pause_us : {0, 100, 1000}) {
     ThreadPool pool(2);
     check_covers_once(pool, 10);

@@ -364,7 +364,7 @@ def main():
     w("- The machine may be shared: compare the load averages above. A median well above the minimum "
       f"(median/min > {NOISY_SPREAD}, marked noisy) means the runs were disturbed; 2-thread runs of engines whose "
       "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core; "
-      "NeuronLens's pool polls for up to 200 us between tasks, then sleeps.")
+      "NeuronLens's pool sleeps between tasks, so its 2-thread runs wait for a time slice on a busy machine.")
     with open(os.path.join(args.report_dir, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = [r for r in model_results if r["check"] == "MISMATCH"]
