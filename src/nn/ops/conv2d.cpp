@@ -69,11 +69,7 @@ void run_units(ThreadPool* pool, int64_t n, const std::function<void(int64_t, in
 // a band that has the pool to itself (deep layers at batch 1 are one band)
 // would otherwise unfold on one thread while the other waits for the GEMM.
 void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t r1, float* col, ThreadPool* pool) {
-  if (!pool || r1 - r0 < 2) {
-    im2col_nhwc(g, image, r0, r1, col);
-    return;
-  }
-  pool->parallel_for(r1 - r0, [&](int64_t begin, int64_t end) {
+  run_parallel(pool, r1 - r0, [&](int64_t begin, int64_t end) {
     im2col_nhwc(g, image, r0 + begin, r0 + end, col + begin * g.out_w * g.col_width());
   });
 }
