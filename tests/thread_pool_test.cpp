@@ -61,28 +61,50 @@ TEST_CASE("thread pool: chunks are n*i/T .. n*(i+1)/T, whatever the timing", "[t
 }
 
 TEST_CASE("thread pool: hand-overs back to back, after short pauses and after sleeping", "[thread_pool]") {
-  ThreadPool pool(2);
-  std::atomic<int64_t> sum{0};
-  int64_t expected = 0;
-  // Pauses between calls: none (workers may not be waiting yet), short, and long (they sleep).
-  const int pauses_us[] = {0, 0, 50, 150, 190, 200, 210, 250, 400, 2000};
-  for (int round = 0; round < 300; ++round) {
-    const int64_t n = 2 + round % 7;
-    pool.parallel_for(n, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) sum.fetch_add(i + 1);
-    });
-    expected += n * (n + 1) / 2;
-    const int pause = pauses_us[round % 10];
-    if (pause > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause));
+  // Polling windows: none (every hand-over wakes a sleeper), the default, and a long one.
+  for (int spin_us : {0, 50, 200}) {
+    INFO("spin " << spin_us << " us");
+    ThreadPool pool(2, std::chrono::microseconds(spin_us));
+    std::atomic<int64_t> sum{0};
+    int64_t expected = 0;
+    // Pauses between calls: none (workers may not be waiting yet), around the
+    // polling windows, and long (they sleep).
+    const int pauses_us[] = {0, 0, 40, 50, 60, 150, 200, 210, 400, 2000};
+    for (int round = 0; round < 300; ++round) {
+      const int64_t n = 2 + round % 7;
+      pool.parallel_for(n, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) sum.fetch_add(i + 1);
+      });
+      expected += n * (n + 1) / 2;
+      const int pause = pauses_us[round % 10];
+      if (pause > 0) std::this_thread::sleep_for(std::chrono::microseconds(pause));
+    }
+    REQUIRE(sum.load() == expected);
   }
-  REQUIRE(sum.load() == expected);
+}
+
+TEST_CASE("thread pool: the caller waits for a worker that finishes long after it", "[thread_pool]") {
+  // The worker's chunk outlasts the caller's polling window, so the caller
+  // must sleep and be woken by the worker (a lost wake-up hangs here).
+  for (int spin_us : {0, 50}) {
+    ThreadPool pool(2, std::chrono::microseconds(spin_us));
+    std::atomic<int> done{0};
+    for (int round = 0; round < 20; ++round) {
+      pool.parallel_for(2, [&](int64_t b, int64_t) {
+        if (b == 1) std::this_thread::sleep_for(std::chrono::microseconds(300));
+        done.fetch_add(1);
+      });
+    }
+    REQUIRE(done.load() == 40);
+  }
 }
 
 TEST_CASE("thread pool: destroyed right after work or while workers sleep", "[thread_pool]") {
-  for (int pause_us : {0, 100, 1000}) {
-    ThreadPool pool(2);
-    check_covers_once(pool, 10);
-    std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
-  }  // the destructor joins; a missed stop would hang here
+  for (int spin_us : {0, 50})
+    for (int pause_us : {0, 20, 100, 1000}) {
+      ThreadPool pool(2, std::chrono::microseconds(spin_us));
+      check_covers_once(pool, 10);
+      std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    }  // the destructor joins; a missed stop would hang here
   SUCCEED("every pool joined its workers");
 }

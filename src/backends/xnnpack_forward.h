@@ -49,6 +49,7 @@ class XnnpackForward : public ForwardBackend {
 
   bool forward_node(const OpContext& ctx, int node, std::span<const Tensor* const> inputs,
                     Tensor& output) override;
+  void before_backward() override;
 
   // Recreates every operator from the graph's current weights.
   Status repack();

@@ -1,26 +1,73 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace nl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Tells the core this is a wait loop (x86: PAUSE frees the sibling hyperthread
+// and avoids a memory-order flush when the awaited value changes).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// Polls `done` until it returns true or `window` has passed; reads the clock
+// only every 64 polls (in wasm the clock is a call into JavaScript).
+template <typename Done>
+bool spin_until(const Done& done, std::chrono::microseconds window) {
+  if (window.count() <= 0) return done();
+  const Clock::time_point deadline = Clock::now() + window;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (Clock::now() >= deadline) return done();
+  }
+}
+
+}  // namespace
 
 // Workers wait for a new "generation" of work, run their fixed chunk, and
 // report back. Chunk i of T goes to thread i, so the split is deterministic.
+//
+// Hand-overs: waking a sleeping thread costs 20-50 us here (the idle virtual
+// core has to be woken by the hypervisor), more than a small layer's half of
+// the work. So a worker that finished a chunk first polls for the next
+// generation for `spin` microseconds (the next op of the same pass usually
+// arrives within a few), and only then sleeps on the condition variable; the
+// caller likewise polls for the workers' chunks before it sleeps. Both sides
+// record that they sleep, so a hand-over takes the mutex only when needed.
 struct ThreadPool::Impl {
   std::mutex mutex;
   std::condition_variable work_ready;
   std::condition_variable work_done;
   std::vector<std::thread> workers;
-  const std::function<void(int64_t, int64_t)>* fn = nullptr;
+  const std::function<void(int64_t, int64_t)>* fn = nullptr;  // published by `generation`
   int64_t n = 0;
   int threads = 1;
-  uint64_t generation = 0;
-  int pending = 0;
-  bool stopping = false;
+  std::chrono::microseconds spin{0};
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  std::atomic<int> sleeping_workers{0};
+  std::atomic<bool> caller_sleeping{false};
+  std::atomic<bool> stopping{false};
 
   void run_chunk(int index) {
     const int64_t begin = n * index / threads;
@@ -31,20 +78,55 @@ struct ThreadPool::Impl {
   void worker_loop(int index) {
     uint64_t seen = 0;
     for (;;) {
-      {
+      const auto changed = [&] { return stopping.load() || generation.load() != seen; };
+      if (!spin_until(changed, spin)) {
         std::unique_lock<std::mutex> lock(mutex);
-        work_ready.wait(lock, [&] { return stopping || generation != seen; });
-        if (stopping) return;
-        seen = generation;
+        sleeping_workers.fetch_add(1);
+        work_ready.wait(lock, changed);
+        sleeping_workers.fetch_sub(1);
       }
+      if (stopping.load()) return;
+      seen = generation.load();
       run_chunk(index);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--pending == 0) work_done.notify_one();
+      if (pending.fetch_sub(1) == 1 && caller_sleeping.load()) {
+        std::lock_guard<std::mutex> lock(mutex);
+        work_done.notify_one();
+      }
     }
+  }
+
+  // Wakes sleeping workers. Taking the mutex orders this after any worker's
+  // check of its wait condition, so no wake-up is lost; the seq_cst counter
+  // (raised before that check, read after the generation was raised) lets the
+  // common case, every worker still polling, skip the mutex.
+  void wake_workers() {
+    if (sleeping_workers.load() == 0) return;
+    { std::lock_guard<std::mutex> lock(mutex); }
+    work_ready.notify_all();
+  }
+
+  void wait_for_workers() {
+    const auto finished = [&] { return pending.load() == 0; };
+    if (spin_until(finished, spin)) return;
+    std::unique_lock<std::mutex> lock(mutex);
+    caller_sleeping.store(true);
+    work_done.wait(lock, finished);
+    caller_sleeping.store(false);
   }
 };
 
-ThreadPool::ThreadPool(int threads) : impl_(std::make_unique<Impl>()), threads_(std::max(1, threads)) {
+std::chrono::microseconds ThreadPool::default_spin() {
+  static const std::chrono::microseconds spin = [] {
+    const char* text = std::getenv("NL_POOL_SPIN_US");
+    const long value = text ? std::strtol(text, nullptr, 10) : 50;
+    return std::chrono::microseconds(std::clamp<long>(value, 0, 100000));
+  }();
+  return spin;
+}
+
+ThreadPool::ThreadPool(int threads, std::chrono::microseconds spin)
+    : impl_(std::make_unique<Impl>()), threads_(std::max(1, threads)) {
+  impl_->spin = std::max(std::chrono::microseconds(0), spin);
 #if NL_THREADS
   impl_->threads = threads_;
   for (int i = 1; i < threads_; ++i) impl_->workers.emplace_back([this, i] { impl_->worker_loop(i); });
@@ -55,10 +137,8 @@ ThreadPool::ThreadPool(int threads) : impl_(std::make_unique<Impl>()), threads_(
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->stopping = true;
-  }
+  impl_->stopping.store(true);
+  { std::lock_guard<std::mutex> lock(impl_->mutex); }
   impl_->work_ready.notify_all();
   for (std::thread& t : impl_->workers) t.join();
 }
@@ -70,17 +150,13 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     return;
   }
   Impl& s = *impl_;
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    s.fn = &fn;
-    s.n = n;
-    s.pending = threads_ - 1;
-    ++s.generation;
-  }
-  s.work_ready.notify_all();
+  s.fn = &fn;
+  s.n = n;
+  s.pending.store(threads_ - 1);
+  s.generation.fetch_add(1);  // publishes fn, n and pending to the workers
+  s.wake_workers();
   s.run_chunk(0);
-  std::unique_lock<std::mutex> lock(s.mutex);
-  s.work_done.wait(lock, [&] { return s.pending == 0; });
+  s.wait_for_workers();
   s.fn = nullptr;
 }
 

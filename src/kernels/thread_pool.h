@@ -2,6 +2,7 @@
 // wasm) that split loops across cores. Starting threads per call gives erratic
 // speed-ups, so workers live as long as the pool.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,8 +11,13 @@ namespace nl {
 
 class ThreadPool {
  public:
+  // How long an idle thread polls for the next task before it sleeps (see
+  // thread_pool.cpp). Environment NL_POOL_SPIN_US overrides it, for measuring.
+  static std::chrono::microseconds default_spin();
+
   // `threads` counts the calling thread: ThreadPool(1) runs everything inline.
-  explicit ThreadPool(int threads);
+  // `spin`: how long idle threads poll before sleeping (0: sleep at once).
+  explicit ThreadPool(int threads, std::chrono::microseconds spin = default_spin());
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

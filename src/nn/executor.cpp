@@ -73,6 +73,7 @@ Status Executor::backward(const BackwardRequest& r) {
                          values_[static_cast<size_t>(r.from)].shape().str());
   const int target = r.stop_at < 0 ? 0 : r.stop_at;
   if (target > r.from) return Status::Error("executor: stop_at lies after the seeded node");
+  if (backend_) backend_->before_backward();
 
   // ancestor[i]: the objective depends on node i. below_target[i]: node i lies
   // on a path from the target, so its gradient is needed to reach the target.

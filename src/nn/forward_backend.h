@@ -19,6 +19,11 @@ class ForwardBackend {
   // `output` zeroed, to let the node's op compute it.
   virtual bool forward_node(const OpContext& ctx, int node, std::span<const Tensor* const> inputs,
                             Tensor& output) = 0;
+
+  // Called by the executor before a backward pass. A backend whose worker
+  // threads keep spinning after its last node (XNNPACK's pthreadpool) sends
+  // them to sleep here, so they do not take cores from the backward ops.
+  virtual void before_backward() {}
 };
 
 }  // namespace nl

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -168,6 +169,18 @@ void print_profile(const std::string& label, Executor& ex, const std::function<v
     if (r.ms >= 0.01 * total)
       std::fprintf(stderr, "  %8.3f ms %5.1f%%  %-8s %s %s\n", r.ms, 100 * r.ms / total, r.pass,
                    g.node(r.node).name.c_str(), ex.value(r.node).shape().str().c_str());
+  // Totals per op type and pass, so the many small nodes below 1% show up too.
+  std::map<std::string, std::pair<double, int>> by_type;
+  for (const Row& r : rows) {
+    const Node& node = g.node(r.node);
+    auto& entry = by_type[std::string(r.pass) + " " + (node.op ? node.op->type() : std::string("input"))];
+    entry.first += r.ms;
+    ++entry.second;
+  }
+  std::fprintf(stderr, "  by op type:");
+  for (const auto& [type, entry] : by_type)
+    if (entry.first > 0) std::fprintf(stderr, " %s %.3f ms (%d nodes);", type.c_str(), entry.first, entry.second);
+  std::fprintf(stderr, "\n");
 }
 
 void run_inference(const std::string& engine, PeerModel& m, Executor& ex, int threads, const Options& o) {

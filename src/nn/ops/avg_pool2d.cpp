@@ -35,7 +35,7 @@ void AvgPool2D::forward(const OpContext& ctx, std::span<const Tensor* const> inp
   const Pool2DParams p = p_;
   const float* xd = x.data();
   float* yd = output.data();
-  run_parallel(ctx, output.shape().n() * OH, [&](int64_t begin, int64_t end) {
+  run_parallel(ctx, output.shape().n() * OH, OW * C * p.kernel_h * p.kernel_w, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / OH, oh = row % OH;
       const PoolWindow wh = pool2d_window(oh, H, p.kernel_h, p.stride_h, p.pad_top, p.pad_bottom);
@@ -67,7 +67,7 @@ void AvgPool2D::backward(const OpContext& ctx, std::span<const Tensor* const> in
   const Pool2DParams p = p_;
   const float* dyd = output_grad.data();
   float* dxd = input_grads[0]->data();
-  run_parallel(ctx, N * blocks, [&](int64_t begin, int64_t end) {
+  run_parallel(ctx, N * blocks, OH * OW * std::min(C, kChannelBlock) * p.kernel_h * p.kernel_w, [&](int64_t begin, int64_t end) {
     float share[kChannelBlock];
     for (int64_t item = begin; item < end; ++item) {
       const int64_t n = item / blocks;

@@ -23,7 +23,7 @@ template <typename AddRows>
 std::vector<double> sum_rows(const OpContext& ctx, int64_t rows, int64_t width, const AddRows& add_rows) {
   const int64_t blocks = block_count(rows);
   std::vector<double> partial(static_cast<size_t>(blocks * width), 0.0);
-  run_parallel(ctx, blocks, [&](int64_t begin, int64_t end) {
+  run_parallel(ctx, blocks, kRowsPerBlock * width, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b)
       add_rows(b * kRowsPerBlock, std::min(rows, (b + 1) * kRowsPerBlock), partial.data() + b * width);
   });
@@ -35,8 +35,8 @@ std::vector<double> sum_rows(const OpContext& ctx, int64_t rows, int64_t width, 
 
 // Runs fn(row_begin, row_end) over all rows, in blocks, in parallel.
 template <typename Fn>
-void for_row_blocks(const OpContext& ctx, int64_t rows, const Fn& fn) {
-  run_parallel(ctx, block_count(rows), [&](int64_t begin, int64_t end) {
+void for_row_blocks(const OpContext& ctx, int64_t rows, int64_t width, const Fn& fn) {
+  run_parallel(ctx, block_count(rows), kRowsPerBlock * width, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) fn(b * kRowsPerBlock, std::min(rows, (b + 1) * kRowsPerBlock));
   });
 }
@@ -161,7 +161,7 @@ void BatchNorm::forward(const OpContext& ctx, std::span<const Tensor* const> inp
   const float* mu = mean.data();
   const float* a = scale.data();
   const float* beta = bias.data();
-  for_row_blocks(ctx, rows, [&](int64_t r0, int64_t r1) {
+  for_row_blocks(ctx, rows, C, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * C;
       float* yr = y + r * C;
@@ -230,7 +230,7 @@ void BatchNorm::backward(const OpContext& ctx, std::span<const Tensor* const> in
   const float* mdy = mean_dy.data();
   const float* mdyx = mean_dy_xhat.data();
   if (ctx.training) {
-    for_row_blocks(ctx, rows, [&](int64_t r0, int64_t r1) {
+    for_row_blocks(ctx, rows, C, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r)
         for (int64_t c = 0; c < C; ++c) {
           const float xhat = (x[r * C + c] - mu[c]) * is[c];
@@ -238,7 +238,7 @@ void BatchNorm::backward(const OpContext& ctx, std::span<const Tensor* const> in
         }
     });
   } else {
-    for_row_blocks(ctx, rows, [&](int64_t r0, int64_t r1) {
+    for_row_blocks(ctx, rows, C, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r)
         for (int64_t c = 0; c < C; ++c) dx[r * C + c] += kp[c] * dy[r * C + c];
     });

@@ -25,12 +25,14 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <functional>
 #include <vector>
 
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/thread_pool.h"
+#include "nn/ops/run_parallel.h"
 #include "tensor/limits.h"
 
 namespace nl {
@@ -46,12 +48,6 @@ constexpr int64_t kWeightGradBudget = int64_t{1} << 24;  // floats for those par
 constexpr int64_t kWeightGradChunkPixels = 256;          // pixels per weight-gradient GEMM (one K block)
 
 std::string str(int64_t v) { return std::to_string(v); }
-
-void run_parallel(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  if (pool && pool->threads() > 1) pool->parallel_for(n, fn);
-  else fn(0, n);
-}
 
 // Runs fn(begin, end, gemm_pool) over units [0, n): split over the pool when
 // there are at least as many units as threads (each GEMM then runs on its
@@ -69,7 +65,7 @@ void run_units(ThreadPool* pool, int64_t n, const std::function<void(int64_t, in
 // a band that has the pool to itself (deep layers at batch 1 are one band)
 // would otherwise unfold on one thread while the other waits for the GEMM.
 void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t r1, float* col, ThreadPool* pool) {
-  run_parallel(pool, r1 - r0, [&](int64_t begin, int64_t end) {
+  run_parallel(pool, r1 - r0, g.out_w * g.col_width(), [&](int64_t begin, int64_t end) {
     im2col_nhwc(g, image, r0 + begin, r0 + end, col + begin * g.out_w * g.col_width());
   });
 }
@@ -158,6 +154,28 @@ struct ConvPlan {
   int64_t row_end(int64_t band) const { return std::min(geo.out_h, (band + 1) * band_rows); }
 };
 
+// Rows per band for a single image, near `rows` (half to twice it, never below
+// min_rows, nor a band's column matrix above kMaxBandColFloats unless min_rows
+// demands it), chosen so that splitting the bands in two halves (the pool's
+// chunks with 2 threads) gives both halves as equal a number of rows as
+// possible: 28 rows in bands of 4 are 7 bands, 3 + 4 for two threads (12 + 16
+// rows); bands of 7 are 4, 14 + 14 rows. Depends only on the shapes.
+int64_t balanced_band_rows(int64_t out_h, int64_t rows, int64_t min_rows, int64_t floats_per_row) {
+  if (rows >= out_h) return rows;
+  const int64_t most = std::max(min_rows, std::min(2 * rows, kMaxBandColFloats / std::max<int64_t>(floats_per_row, 1)));
+  int64_t best = rows, best_cost = out_h + 1;
+  for (int64_t r = std::max(min_rows, rows / 2); r <= std::min(most, out_h); ++r) {
+    const int64_t bands = (out_h + r - 1) / r;
+    const int64_t first_half = std::min(out_h, bands / 2 * r);
+    const int64_t cost = std::max(first_half, out_h - first_half);
+    if (cost < best_cost || (cost == best_cost && std::abs(r - rows) < std::abs(best - rows))) {
+      best = r;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   ConvPlan plan;
   ConvGeometry& g = plan.geo;
@@ -195,6 +213,7 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   // (An image shorter than min_rows is a single band, so the overlap rule holds there too.)
   plan.band_rows = std::min(std::max(band_floats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
   plan.band_rows = std::max<int64_t>(plan.band_rows, 1);
+  if (plan.batch == 1) plan.band_rows = balanced_band_rows(g.out_h, plan.band_rows, min_rows, per_row);
   plan.bands = (g.out_h + plan.band_rows - 1) / plan.band_rows;
   // Packing W_g^T once per call costs Mg x K; packing every band's column
   // matrix instead costs (pixels of the whole batch) x K: the smaller one is
@@ -278,7 +297,7 @@ void depthwise_forward(const ConvPlan& plan, const float* x, const float* w_taps
                        ThreadPool* pool) {
   const ConvGeometry& g = plan.geo;
   const int64_t c = g.in_c;
-  run_parallel(pool, plan.batch * g.out_h, [&](int64_t begin, int64_t end) {
+  run_parallel(pool, plan.batch * g.out_h, g.out_w * c * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.out_h, oh = row % g.out_h;
       const float* image = x + n * g.in_h * g.in_w * c;
@@ -368,6 +387,16 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
           args.trans_b = true;  // col_g is [pixels, K]
           args.b = col_g;
           args.ldb = lda;
+          if (gemm_pool) {
+            // The GEMM splits W_g's rows over the pool, and each thread would
+            // pack all of col_g^T for itself: pack it once, together.
+            // (gemm_pool is only given on the calling thread, so the buffer is its own.)
+            thread_local FloatBuffer col_packed;
+            const size_t size = static_cast<size_t>(gemm_f32_packed_b_size(args.k, args.n));
+            if (col_packed.size() < size) col_packed.resize(size);
+            gemm_f32_pack_b(args, col_packed.data(), gemm_pool);
+            args.packed_b = col_packed.data();
+          }
           args.c = y_t.data();
           args.ldc = pixels;
           gemm_f32(args, gemm_pool);
@@ -397,7 +426,7 @@ namespace {
 void depthwise_input_grad(const ConvPlan& plan, const float* dy, const float* w_taps, float* dx, ThreadPool* pool) {
   const ConvGeometry& g = plan.geo;
   const int64_t c = g.in_c;
-  run_parallel(pool, plan.batch * g.in_h, [&](int64_t begin, int64_t end) {
+  run_parallel(pool, plan.batch * g.in_h, g.in_w * c * g.kernel_h * g.kernel_w, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
       const int64_t n = row / g.in_h, ih = row % g.in_h;
       for (int kh = 0; kh < g.kernel_h; ++kh) {

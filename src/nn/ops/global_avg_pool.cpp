@@ -25,7 +25,7 @@ void GlobalAvgPool::forward(const OpContext& ctx, std::span<const Tensor* const>
   const int64_t pixels = xs.h() * xs.w(), C = xs.c();
   const float* xd = inputs[0]->data();
   float* yd = output.data();
-  run_parallel(ctx, xs.n(), [&](int64_t begin, int64_t end) {
+  run_parallel(ctx, xs.n(), pixels * C, [&](int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       float* y = yd + n * C;
       std::fill(y, y + C, 0.0f);
@@ -47,7 +47,7 @@ void GlobalAvgPool::backward(const OpContext& ctx, std::span<const Tensor* const
   const int64_t pixels = xs.h() * xs.w(), C = xs.c();
   const float* dyd = output_grad.data();
   float* dxd = input_grads[0]->data();
-  run_parallel(ctx, xs.n(), [&](int64_t begin, int64_t end) {
+  run_parallel(ctx, xs.n(), pixels * C, [&](int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       const float count = static_cast<float>(pixels);
       for (int64_t i = 0; i < pixels; ++i) {
