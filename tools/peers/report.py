@@ -358,13 +358,15 @@ def main():
       "batches above 1 and through im2col + BLAS for small single images, which is where the reference BLAS costs most.")
     w("- NeuronLens natively: `neuronlens-native` runs every op on the built-in kernels; `neuronlens-xnnpack` runs "
       "the forward pass through Debian's XNNPACK (ReLUs fused for `forward_*`, not fused for `grad_b1`) and the "
-      "backward pass through the ops. The training step uses the built-in kernels only.")
+      "backward pass through the ops (pthreadpool's spinning workers are sent to sleep first, so they leave the "
+      "cores to the ops). The training step uses the built-in kernels only.")
     w("- ResNet-18 runs at batch 1 by default (`--resnet-batch64` adds batch 64 and its training step natively; "
       "the wasm build's fixed 1 GiB heap cannot hold its activations at batch 64).")
     w("- The machine may be shared: compare the load averages above. A median well above the minimum "
       f"(median/min > {NOISY_SPREAD}, marked noisy) means the runs were disturbed; 2-thread runs of engines whose "
       "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core; "
-      "NeuronLens's pool sleeps between tasks, so its 2-thread runs wait for a time slice on a busy machine.")
+      "NeuronLens's pool polls for only 50 us after a task (between the ops of one pass) and then sleeps, so "
+      "its 2-thread runs wait for a time slice on a busy machine.")
     with open(os.path.join(args.report_dir, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = [r for r in model_results if r["check"] == "MISMATCH"]
