@@ -10,8 +10,8 @@
 //   importModel(bytes, config, name) an .onnx file's bytes and its sidecar JSON (text, object or
 //                      null); resolves once the model is in use, rejects with the UI's message
 // and, for scripts: link(), useSample(i), usePixels(bytes), logits(), selectLayer(name),
-// selectNeuron(channel), openClusters(), runAnalysis(), timings(); for the reliability
-// tests (web/tests/soak.mjs): memory(), job(kind, options, cancel), digest(value).
+// selectNeuron(channel), openClusters(), runAnalysis(), timings(), focus(method, class),
+// focusMap(); for the reliability tests (web/tests/soak.mjs): memory(), job(kind, options, cancel), digest(value).
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 
 // FNV-1a over a canonical walk of a value: object keys sorted, typed arrays as bytes.
@@ -70,6 +70,9 @@ export function installAutomation(ui, app) {
                                           rows: app.analysis.result.rows.map((r) => ({ name: r.name, kept: r.kept, overall: r.overall })) } : null,
         panels: { ...app.panels },
         kiosk: ui.kiosk,
+        // Kiosk mode: the tab on screen ('start', 'focus', 'neurons', 'groups') and the idle time before it returns to 'start'.
+        kioskTab: ui.kiosk ? ui.kioskTab ?? null : null,
+        kioskIdleSeconds: ui.kiosk ? ui.kioskIdleMs / 1000 : null,
         messages: app.messages.map((m) => ({ kind: m.kind, text: m.text })),
       };
     },
@@ -111,6 +114,13 @@ export function installAutomation(ui, app) {
       await app.loadFocus();
       await settled();
       return (await window.neuronlens.state()).focus;
+    },
+    // The focus map on show: {method, class, width, height, values: Float32Array [height * width]}
+    // (what the overlay colours over the input), or null.
+    focusMap() {
+      const m = app.focus.map;
+      if (!m) return null;
+      return { method: app.focus.method, class: m.class, width: m.width, height: m.height, values: Float32Array.from(m.values) };
     },
     // Milliseconds per forward pass of the current model on the current input (the
     // engine's setInputPixels with the same pixels: preprocessing, forward, softmax).

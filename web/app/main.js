@@ -9,7 +9,7 @@ import { MapRenderer } from './gl_maps.js';
 import { cacheGlState } from './gl_state_cache.js';
 import { skipTextureForSolidFills } from './gl_solid_fill.js';
 import { DamageRenderer } from './gl_damage.js';
-import { drawFrame } from './ui/layout.js';
+import { drawFrame, kioskIdleMs } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 import { installTouchInput } from './touch_input.js';
 
@@ -33,7 +33,7 @@ export async function start(boot) {
   ({ params, engine } = boot);
   const { build, engineReady, modelsReady } = boot;
   ui = {
-    engine, kiosk: params.get('kiosk') === '1', lastInteraction: performance.now(), loadingText: 'Starting the engine...',
+    engine, kiosk: params.get('kiosk') === '1', kioskIdleMs: kioskIdleMs(params), lastInteraction: performance.now(), loadingText: 'Starting the engine...',
     camera: { stream: null, video: null, error: null }, targets: {},
   };
   const timings = { ...boot.timings, start: performance.now() };

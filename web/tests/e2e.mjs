@@ -861,6 +861,214 @@ async function main() {
       await kiosk.close();
     });
 
+    // Paste, drop and focus for another class, on a fresh page of their own (the tests
+    // before left `page` in a state the later ones expect).
+    let inputs = null;
+    const inputsPage = async () => {
+      if (!inputs) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        const p = await context.newPage();
+        p.on('pageerror', (e) => consoleErrors.push(e.message));
+        await p.goto(`${origin}/`);
+        await appReady(p);
+        inputs = { context, p };
+      }
+      return inputs.p;
+    };
+    // An image given to the page another way than loadImage: the input changed to it, and its
+    // prediction and class scores are those loadImage gives for the same bytes (after a sample
+    // in between, so nothing is left over from the first load).
+    const sameAsLoadImage = async (p, bytes, fileName, before) => {
+      await waitFor(p, async (name) => ((await window.neuronlens.state()).input?.description || '').startsWith(name),
+                    { arg: fileName, timeout: 20000, what: `the image ${fileName}` });
+      await p.evaluate(() => window.neuronlens.idle());
+      const s = await state(p);
+      const logits = await p.evaluate(() => window.neuronlens.logits());
+      assert(s.input.kind === 'upload' && s.input.description.includes('PNG, 112 x 112'), `input ${JSON.stringify(s.input)}`);
+      assert(JSON.stringify(s.input) !== JSON.stringify(before.input), 'the input did not change');
+      await p.evaluate(() => window.neuronlens.useSample(0));
+      const loaded = await p.evaluate(async (b) => window.neuronlens.loadImage(new Uint8Array(b)), Array.from(bytes));
+      const loadedLogits = await p.evaluate(() => window.neuronlens.logits());
+      assert(loaded.input.width === s.input.width && loaded.input.height === s.input.height, 'the sizes differ from loadImage\'s');
+      assert(JSON.stringify(s.prediction) === JSON.stringify(loaded.prediction),
+             `prediction ${JSON.stringify(s.prediction.slice(0, 2))}, loadImage gives ${JSON.stringify(loaded.prediction.slice(0, 2))}`);
+      assert(logits.length === loadedLogits.length && logits.every((v, i) => v === loadedLogits[i]), 'the class scores differ from loadImage\'s');
+      return s;
+    };
+
+    await test('paste: an image pasted from the clipboard (a paste event carrying a PNG file) is loaded as loadImage loads it', async () => {
+      const p = await inputsPage();
+      const bag = encodePng(datasetImage(8), 112, 112, 1);
+      const before = await state(p);
+      assert(before.input.kind === 'sample', `input before: ${JSON.stringify(before.input)}`);
+      const delivered = await p.evaluate((bytes) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], 'pasted-bag.png', { type: 'image/png' }));
+        const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+        (document.activeElement || document.body).dispatchEvent(event);
+        return event.clipboardData?.files.length ?? 0;
+      }, Array.from(bag));
+      assert(delivered === 1, `the paste event carried ${delivered} files`);
+      const s = await sameAsLoadImage(p, bag, 'pasted-bag.png', before);
+      figures.pastedBag = s.prediction[0];
+    });
+
+    await test('drop: one image file dropped on the canvas (dragover, then drop) is loaded as loadImage loads it', async () => {
+      const p = await inputsPage();
+      const boot = encodePng(datasetImage(9), 112, 112, 1);
+      await p.evaluate(() => window.neuronlens.useSample(3));
+      const before = await state(p);
+      const events = await p.evaluate((bytes) => {
+        const canvas = document.getElementById('app');
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], 'dropped-boot.png', { type: 'image/png' }));
+        const options = { dataTransfer: data, bubbles: true, cancelable: true, clientX: 640, clientY: 400 };
+        // A page takes a drop only where its dragover was refused the default (the browser's: open the file).
+        const over = new DragEvent('dragover', options);
+        canvas.dispatchEvent(new DragEvent('dragenter', options));
+        canvas.dispatchEvent(over);
+        const drop = new DragEvent('drop', options);
+        canvas.dispatchEvent(drop);
+        return { overPrevented: over.defaultPrevented, dropPrevented: drop.defaultPrevented };
+      }, Array.from(boot));
+      assert(events.overPrevented, 'dragover was not prevented: the browser would open the file instead of the page taking the drop');
+      assert(events.dropPrevented, 'the drop was not handled by the page');
+      const s = await sameAsLoadImage(p, boot, 'dropped-boot.png', before);
+      figures.droppedBoot = s.prediction[0];
+    });
+
+    await test('focus for another class: Grad-CAM, saliency and occlusion maps of the second class differ from the predicted class\'s', async () => {
+      const p = await inputsPage();
+      await p.evaluate(() => window.neuronlens.setPanels({ focus: true }));
+      const focusMap = (method, target) => p.evaluate(async ([m, t]) => {
+        const shown = await window.neuronlens.focus(m, t);
+        const f = window.neuronlens.focusMap();
+        return f && { ...f, values: Array.from(f.values), shown };
+      }, [method, target]);
+      // A sample whose predicted class has a Grad-CAM map that is not all zero (Grad-CAM keeps
+      // the positive part only; for many inputs of the development stand-in models it has none).
+      let sample = null;
+      for (let i = 0; i < 10 && sample === null; ++i) {
+        await p.evaluate((index) => window.neuronlens.useSample(index), i * 100);
+        if ((await focusMap('gradcam', -1)).values.some((v) => v > 0)) sample = i * 100;
+      }
+      assert(sample !== null, 'no sample of 0, 100, ..., 900 has a Grad-CAM map that is not all zero');
+      await p.evaluate(() => window.neuronlens.idle());
+      const s = await state(p);
+      const logits = await p.evaluate(() => window.neuronlens.logits());
+      const order = logits.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).map((e) => e[1]);
+      const [predicted, other] = order;
+      figures.focusOtherClass = { sample, predicted: s.prediction[0].label, other: s.prediction[1].label };
+      for (const method of ['gradcam', 'saliency', 'occlusion']) {
+        const top = await focusMap(method, -1);
+        assert(top && top.method === method && top.class === predicted, `${method}: map ${JSON.stringify(top && { ...top, values: undefined })}, predicted class ${predicted}`);
+        assert(top.values.length === top.width * top.height && top.values.some((v) => v !== 0), `${method}: empty map`);
+        // The predicted class named by its number gives the same map, bit for bit.
+        const named = await focusMap(method, predicted);
+        assert(named.values.every((v, i) => v === top.values[i]), `${method}: class ${predicted} by number gives another map than "predicted class"`);
+        const second = await focusMap(method, other);
+        assert(second.class === other && second.shown.class === other, `${method}: map of class ${second.class}, asked for ${other}`);
+        assert(second.width === top.width && second.height === top.height, `${method}: sizes differ`);
+        const scale = Math.max(...top.values.map(Math.abs), ...second.values.map(Math.abs));
+        const largest = Math.max(...top.values.map((v, i) => Math.abs(v - second.values[i])));
+        const differing = top.values.filter((v, i) => Math.abs(v - second.values[i]) > 1e-3 * scale).length;
+        figures.focusOtherClass[method] = { relativeMaxDifference: Number((largest / scale).toFixed(4)), differing, of: top.values.length };
+        assert(largest > 0.05 * scale && differing >= Math.max(1, top.values.length / 20),
+               `${method}: the map of class ${other} hardly differs from the predicted class's (${JSON.stringify(figures.focusOtherClass[method])})`);
+      }
+      await p.waitForTimeout(300);
+      await screenshot(p, '16-focus-other-class');
+      await inputs.context.close();
+      inputs = null;
+    });
+
+    await test('kiosk idle: with ?kioskIdle=4, a kiosk left on another tab with a neuron open returns to its start screen and first sample', async () => {
+      const kiosk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await kiosk.newPage();
+      // The parameter: whole seconds, clamped to 2 s .. 24 h; anything else keeps the default 3 minutes.
+      for (const [value, seconds] of [['abc', 180], ['1', 2], ['-5', 180], ['2.5', 180], ['99999999999', 86400], ['4', 4]]) {
+        await p.goto(`${origin}/?kiosk=1&kioskIdle=${value}`);
+        await waitFor(p, () => !!window.neuronlens, { what: 'the automation API' });
+        const s = await state(p);
+        assert(s.kiosk && s.kioskIdleSeconds === seconds, `kioskIdle=${value}: ${s.kioskIdleSeconds} s, expected ${seconds}`);
+      }
+      await appReady(p);
+      let s = await state(p);
+      assert(s.kioskTab === 'start' && s.input.kind === 'sample' && s.input.index === 0, `start: ${s.kioskTab}, ${JSON.stringify(s.input)}`);
+      await p.evaluate(() => window.neuronlens.setVisualizationSettings({ steps: 16 }));
+      await p.evaluate(() => window.neuronlens.useSample(5));
+      let layout = await p.evaluate(() => window.neuronlens.layout());
+      assert(layout['tab:kiosk-neurons'], 'no kiosk tab "neurons" on screen');
+      await click(p, layout['tab:kiosk-neurons'].x, layout['tab:kiosk-neurons'].y);
+      await waitFor(p, async () => (await window.neuronlens.state()).kioskTab === 'neurons', { timeout: 5000, what: 'the neurons tab' });
+      await p.waitForTimeout(300);
+      layout = await p.evaluate(() => window.neuronlens.layout());
+      const g = layout.grid;
+      assert(g, 'no activation grid on the neurons tab');
+      await click(p, g.x + g.size / 2, g.y + g.size / 2);
+      await waitFor(p, async () => (await window.neuronlens.state()).neuron === 0, { timeout: 10000, what: 'the neuron' });
+      await p.evaluate(() => window.neuronlens.idle());
+      const opened = await state(p);
+      assert(opened.kioskTab === 'neurons' && opened.input.index === 5, `before the idle time: ${opened.kioskTab}, ${JSON.stringify(opened.input)}`);
+      await screenshot(p, '09b-kiosk-neuron');
+      const t0 = Date.now();
+      // Not before the idle time has passed (the idle time counts from the last input, change or engine work).
+      await p.waitForTimeout(2000);
+      s = await state(p);
+      assert(s.kioskTab === 'neurons' && s.input.index === 5, `back to ${s.kioskTab} after 2 s, sample ${s.input.index}: too early`);
+      await waitFor(p, async () => { const s = await window.neuronlens.state(); return s.kioskTab === 'start' && s.input.kind === 'sample' && s.input.index === 0; },
+                    { timeout: 20000, what: 'the start screen' });
+      figures.kioskIdleReturnMs = Date.now() - t0;
+      await p.evaluate(() => window.neuronlens.idle());
+      s = await state(p);
+      assert(s.prediction.length > 0 && !s.messages.some((m) => m.kind === 'error'), `after the return: ${JSON.stringify(s.messages.slice(-2))}`);
+      await screenshot(p, '09c-kiosk-idle-return');
+      await kiosk.close();
+    });
+
+    await test('camera: Chromium\'s fake camera through the Camera tab\'s Start camera and Take picture buttons gives an input and a prediction', async () => {
+      // The fake camera needs launch flags, so a browser of its own.
+      const cameraBrowser = await chromium.launch({
+        executablePath: '/usr/bin/chromium', headless: true,
+        args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+               '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+               '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      });
+      try {
+        const context = await cameraBrowser.newContext({ viewport: { width: 1280, height: 800 } });
+        await context.grantPermissions(['camera'], { origin });
+        const p = await context.newPage();
+        const errors = [];
+        p.on('pageerror', (e) => errors.push(e.message));
+        await p.goto(`${origin}/`);
+        await appReady(p);
+        const before = await state(p);
+        let layout = await p.evaluate(() => window.neuronlens.layout());
+        await click(p, layout['tab:Camera'].x, layout['tab:Camera'].y);
+        await waitFor(p, () => !!window.neuronlens.layout()['button:Start camera'], { timeout: 5000, what: 'the Start camera button' });
+        layout = await p.evaluate(() => window.neuronlens.layout());
+        await click(p, layout['button:Start camera'].x, layout['button:Start camera'].y);
+        await waitFor(p, () => !!window.neuronlens.layout()['button:Take picture'], { timeout: 20000, what: 'the camera to start' });
+        await p.waitForTimeout(500);  // a few frames of the fake camera's video
+        await screenshot(p, '17-camera');
+        layout = await p.evaluate(() => window.neuronlens.layout());
+        await click(p, layout['button:Take picture'].x, layout['button:Take picture'].y);
+        await waitFor(p, async () => (await window.neuronlens.state()).input?.kind === 'camera', { timeout: 20000, what: 'the camera picture' });
+        await p.evaluate(() => window.neuronlens.idle());
+        const s = await state(p);
+        figures.cameraPrediction = s.prediction[0];
+        assert(s.input.description === 'camera picture' && s.input.width === s.modelInfo.width && s.input.height === s.modelInfo.height,
+               `input ${JSON.stringify(s.input)}`);
+        const total = s.prediction.reduce((sum, r) => sum + r.probability, 0);
+        assert(s.prediction.length === s.modelInfo.classes && Math.abs(total - 1) < 1e-3, `prediction of ${s.prediction.length} classes, total ${total}`);
+        assert(JSON.stringify(s.prediction) !== JSON.stringify(before.prediction), 'the prediction did not change with the camera picture');
+        assert(errors.length === 0 && !s.messages.some((m) => m.kind === 'error'), `errors: ${errors.join(' | ')} ${JSON.stringify(s.messages.slice(-2))}`);
+      } finally {
+        await cameraBrowser.close();
+      }
+    });
+
+
     await test('download size (gzip) of a first visit is under 4 MB', async () => {
       // Every distinct file the first visit needs (the page's and its workers' requests),
       // counted at its gzip'd size as the server sends it. The service worker's own

@@ -1,6 +1,6 @@
 // Input: pick a sample image, upload (button, drag and drop, paste), draw,
 // or take a camera picture; shows the image as the model sees it.
-import { ImGui, ImVec2, ImVec4, explain, cachedPicture, image, combo } from './widgets.js';
+import { ImGui, ImVec2, ImVec4, explain, cachedPicture, image, combo, rememberItem } from './widgets.js';
 
 const DRAW_SIZE = 224;
 
@@ -133,7 +133,9 @@ function rasterize(strokes, thickness) {
 function drawCamera(ui, app) {
   const cam = ui.camera;
   if (!cam.stream) {
-    if (ImGui.Button('Start camera')) ui.startCamera();
+    const start = ImGui.Button('Start camera');
+    rememberItem(ui, 'button:Start camera');
+    if (start) ui.startCamera();
     if (cam.error) ImGui.TextColored(new ImVec4(1, 0.5, 0.4, 1), cam.error);
     return;
   }
@@ -149,7 +151,9 @@ function drawCamera(ui, app) {
     const w = 224, h = Math.round(224 * video.videoHeight / video.videoWidth);
     image(pic, w, h);
   }
-  if (ImGui.Button('Take picture')) {
+  const take = ImGui.Button('Take picture');
+  rememberItem(ui, 'button:Take picture');
+  if (take) {
     const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
     const g = canvas.getContext('2d');
     g.drawImage(video, 0, 0);

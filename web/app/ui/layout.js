@@ -1,6 +1,6 @@
 // The frame: the menu bar, the panels as windows (desktop layout) or as
 // large tabs (kiosk mode, ?kiosk=1), and the message line. Kiosk mode returns
-// to its start screen after a few idle minutes.
+// to its start screen after 3 idle minutes (or ?kioskIdle=SECONDS).
 import { ImGui, ImVec2, ImVec4, Cond, explain, rememberItem } from './widgets.js';
 import { drawInputPanel } from './input_panel.js';
 import { drawPredictionPanel } from './prediction_panel.js';
@@ -14,7 +14,14 @@ import { downloadPng, downloadCsv, downloadJson } from '../exports.js';
 import { pictureIfAny } from './widgets.js';
 import { similarityExport, neuronCategoryExport, neuronClustersTable, clusterTilesRgba } from '../export_tables.js';
 
+// Kiosk mode's idle time before it returns to its start screen: 3 minutes, or the page's
+// ?kioskIdle=SECONDS (a whole number, clamped to 2 s .. 24 h; anything else keeps 3 minutes).
 const KIOSK_IDLE_MS = 3 * 60 * 1000;
+export function kioskIdleMs(params) {
+  const text = params.get('kioskIdle');
+  if (text === null || !/^\d+$/.test(text.trim())) return KIOSK_IDLE_MS;
+  return Math.min(24 * 3600, Math.max(2, Number(text))) * 1000;
+}
 
 function exportMenu(ui, app) {
   const viz = app.viz;
@@ -179,7 +186,7 @@ function desktop(ui, app, top) {
 
 function kiosk(ui, app, top) {
   const vp = ImGui.GetMainViewport();
-  if (performance.now() - ui.lastInteraction > KIOSK_IDLE_MS && ui.kioskTab !== 'start') {
+  if (performance.now() - ui.lastInteraction > (ui.kioskIdleMs ?? KIOSK_IDLE_MS) && ui.kioskTab !== 'start') {
     ui.kioskTab = 'start';
     ui.forceKioskTab = 'start';
     ui.resetToStart();
@@ -190,7 +197,9 @@ function kiosk(ui, app, top) {
   if (ImGui.BeginTabBar('kiosk-tabs')) {
     const tab = (id, label, draw) => {
       const flags = ui.forceKioskTab === id ? 2 /* ImGuiTabItemFlags_SetSelected */ : 0;
-      if (ImGui.BeginTabItem(label, null, flags)) { ui.kioskTab = id; guardedDraw(ui, label, draw); ImGui.EndTabItem(); }
+      const open = ImGui.BeginTabItem(label, null, flags);
+      rememberItem(ui, `tab:kiosk-${id}`);
+      if (open) { ui.kioskTab = id; guardedDraw(ui, label, draw); ImGui.EndTabItem(); }
     };
     tab('start', ' 1. Choose a picture ', () => {
       ImGui.TextWrapped('What does a neural network see? Pick a picture or draw one, then follow the tabs.');
