@@ -47,9 +47,10 @@ bool spin_until(const Done& done, std::chrono::microseconds window) {
 // Workers wait for a new "generation" of work, run their fixed chunk, and
 // report back. Chunk i of T goes to thread i, so the split is deterministic.
 //
-// Hand-overs: waking a sleeping thread costs 20-50 us here (the idle virtual
+// Hand-overs: waking a sleeping thread costs 25-90 us here (the idle virtual
 // core has to be woken by the hypervisor), more than a small layer's half of
-// the work. So a worker that finished a chunk first polls for the next
+// the work (tools/bench pool: 12 us back to back, 25-90 us after a pause).
+// So a worker that finished a chunk first polls for the next
 // generation for `spin` microseconds (the next op of the same pass usually
 // arrives within a few), and only then sleeps on the condition variable; the
 // caller likewise polls for the workers' chunks before it sleeps. Both sides
