@@ -64,11 +64,22 @@ constexpr double kReadFlops = 8;
 
 // Copies rows [m0, m0+mc) and columns [k0, k0+kc) of op(A) = A^T (A stored
 // K x M) into row-major form, out[i * kc + k], with zero rows up to `rows_padded`.
+// Works on 8 rows of A at a time (8 x mc floats, in L1), so each output row
+// gets 8 consecutive stores instead of one store per cache line touched.
 [[gnu::noinline]] void pack_transposed_a(const GemmArgs& g, int64_t m0, int64_t mc, int64_t k0, int64_t kc,
                                          int64_t rows_padded, float* out) {
+  constexpr int64_t kRows = 8;
   const float* src = g.a + k0 * g.lda + m0;
-  for (int64_t k = 0; k < kc; ++k, src += g.lda)
-    for (int64_t i = 0; i < mc; ++i) out[i * kc + k] = src[i];
+  int64_t k = 0;
+  for (; k + kRows <= kc; k += kRows) {
+    const float* rows = src + k * g.lda;
+    for (int64_t i = 0; i < mc; ++i) {
+      float* dst = out + i * kc + k;
+      for (int64_t r = 0; r < kRows; ++r) dst[r] = rows[r * g.lda + i];
+    }
+  }
+  for (; k < kc; ++k)
+    for (int64_t i = 0; i < mc; ++i) out[i * kc + k] = src[k * g.lda + i];
   std::fill(out + mc * kc, out + rows_padded * kc, 0.0f);
 }
 
@@ -88,6 +99,26 @@ constexpr double kReadFlops = 8;
   for (int64_t k = 0; k < kc; ++k, out += nr) {
     for (int j = 0; j < cols; ++j) out[j] = rows[j][k];
     for (int j = cols; j < nr; ++j) out[j] = 0.0f;
+  }
+}
+
+// One row of B into every full panel: src[q, q + nr) to dst + (q / nr) * nr * kc.
+// The kernels' widths are template constants, so each copy is a few vector
+// moves instead of a call to memcpy with a length unknown to the compiler (in
+// wasm a call into the C library's memcpy per 8 floats).
+template <int NR>
+void copy_into_panels_fixed(const float* src, int64_t full_cols, int64_t kc, float* dst) {
+  for (int64_t q = 0; q < full_cols; q += NR, dst += NR * kc)
+    for (int j = 0; j < NR; ++j) dst[j] = src[q + j];
+}
+
+void copy_into_panels(const float* src, int64_t full_cols, int nr, int64_t kc, float* dst) {
+  switch (nr) {
+    case 8: copy_into_panels_fixed<8>(src, full_cols, kc, dst); return;
+    case 16: copy_into_panels_fixed<16>(src, full_cols, kc, dst); return;
+    case 32: copy_into_panels_fixed<32>(src, full_cols, kc, dst); return;
+    default:
+      for (int64_t q = 0; q < full_cols; q += nr, dst += nr * kc) std::memcpy(dst, src + q, sizeof(float) * nr);
   }
 }
 
@@ -112,7 +143,8 @@ constexpr double kReadFlops = 8;
     for (int64_t k = 0; k < kc; ++k) {
       const float* src = g.b + (k0 + k) * g.ldb + n0;
       float* dst = out + k * nr;
-      for (int64_t q = 0; q < full_cols; q += nr, dst += nr * kc) std::memcpy(dst, src + q, sizeof(float) * nr);
+      copy_into_panels(src, full_cols, nr, kc, dst);
+      dst += full_cols * kc;
       if (tail_cols > 0) {
         std::memcpy(dst, src + full_cols, sizeof(float) * tail_cols);
         std::fill(dst + tail_cols, dst + nr, 0.0f);
