@@ -37,9 +37,17 @@ modelsReady.then(({ models }) => {
   if (models?.[0]) engine.request('prefetch', { dir: models[0].dir, samples: models[0].samples || null });
 }, () => {});
 
+// On a host that cannot send the isolation headers, a first visit is not
+// isolated (the service worker does not control the page yet) and runs the
+// single-threaded build. Once the worker has taken control, a reload comes with
+// the headers it adds: this resolves then, and the UI suggests the reload
+// rather than reloading under the person's hands.
+let threadsAfterReload = null;
 if ('serviceWorker' in navigator && params.get('sw') !== '0') {
+  if (!threaded && !navigator.serviceWorker.controller && params.get('build') !== 'st')
+    threadsAfterReload = new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
   navigator.serviceWorker.register('sw.js').catch((e) => console.warn('[neuronlens] service worker:', e.message));
 }
 
 const { start } = await import('./main.js');
-start({ params, engine, engineReady, modelsReady, build, timings });
+start({ params, engine, engineReady, modelsReady, build, timings, threadsAfterReload });

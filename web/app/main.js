@@ -145,6 +145,8 @@ export async function start(boot) {
   if (!app) return;
   installUi(ui, app);
   installAutomation(ui, app);
+  boot.threadsAfterReload?.then(() => app.say(
+    'The multi-threaded engine is ready: reload the page to use it (the service worker now adds the headers threads need).'));
   window.neuronlens.frameProfile = () => ({ ...ui.frameProfile, ...ui.damage.stats });
   // The next frame redraws the whole canvas (the tests compare it with partial redraws);
   // redrawAll(true): every frame, until redrawAll(false).

@@ -855,6 +855,23 @@ async function main() {
       await plain.close();
     });
 
+    await test('static host without the isolation headers: the service worker adds them, and after the first visit a reload runs the threaded build', async () => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await ctx.newPage();
+      await p.goto(`http://127.0.0.1:${port + 1}/`);
+      await appReady(p);
+      let s = await state(p);
+      assert(!s.engine.crossOriginIsolated && !s.engine.threaded, `first visit: engine ${JSON.stringify(s.engine)}`);
+      await waitFor(p, async () => (await window.neuronlens.state()).messages.some((m) => m.text.includes('reload the page')),
+                    { timeout: 120000, what: 'the hint to reload once the service worker controls the page' });
+      await p.reload();
+      await appReady(p);
+      s = await state(p);
+      assert(s.engine.crossOriginIsolated && s.engine.threaded, `after the reload: engine ${JSON.stringify(s.engine)}`);
+      assert(!s.messages.some((m) => m.text.includes('reload the page')), 'the reload hint came back on an isolated page');
+      await ctx.close();
+    });
+
     await test('same visualization bit for bit in the threaded build (2 threads) and the single-threaded one (1 thread)', async () => {
       assert(link && pixels, 'needs the link test');
       assert(linkedState.engine.threaded && linkedState.engine.threads >= 2, `the link was made on ${JSON.stringify(linkedState.engine)}`);
