@@ -189,11 +189,27 @@ function installUi(ui, app) {
   const useFile = async (file) => app.useImageFile(new Uint8Array(await file.arrayBuffer()), file.name || 'pasted image');
   picker.addEventListener('change', () => { if (picker.files[0]) useFile(picker.files[0]); picker.value = ''; });
   ui.openFilePicker = () => picker.click();
+  // A folder of labelled images: chosen (this picker, for touch screens and
+  // browsers that cannot drop folders) or dropped (below).
+  const folderPicker = document.createElement('input');
+  folderPicker.type = 'file';
+  folderPicker.id = 'folder-picker';
+  folderPicker.webkitdirectory = true;
+  folderPicker.multiple = true;
+  folderPicker.style.display = 'none';
+  document.body.appendChild(folderPicker);
+  folderPicker.addEventListener('change', async () => {
+    const files = [...folderPicker.files];
+    folderPicker.value = '';
+    app.useFolder(await readPickedFolder(files));
+  });
+  ui.openFolderPicker = () => folderPicker.click();
   window.addEventListener('dragover', (e) => { e.preventDefault(); });
   window.addEventListener('drop', async (e) => {
     e.preventDefault();
-    const entry = e.dataTransfer?.items?.[0]?.webkitGetAsEntry?.();
-    if (entry && entry.isDirectory) { app.useFolder(await readFolder(entry)); return; }
+    // Entries must be taken before the first await: the drop's data is gone after it.
+    const dirs = [...(e.dataTransfer?.items || [])].map((item) => item.webkitGetAsEntry?.()).filter((en) => en?.isDirectory);
+    if (dirs.length) { app.useFolder(await readDroppedFolders(dirs)); return; }
     const files = [...(e.dataTransfer?.files || [])];
     if (files.some(isModelFile)) { ui.importFiles(files); return; }
     if (files[0]) useFile(files[0]);
@@ -272,21 +288,38 @@ function installUi(ui, app) {
 function isModelFile(file) { return /\.(onnx|json)$/i.test(file.name); }
 
 // A dropped folder: its subfolders are classes, their files images.
-async function readFolder(root) {
+// Images of a folder with one subfolder per class, as {className, name, bytes}:
+// the files directly inside each class folder (at most kMaxFolderImages).
+const kMaxFolderImages = 5000;
+
+// From a drop: one folder holding the class folders, or the class folders themselves.
+async function readDroppedFolders(dirs) {
   const list = (dir) => new Promise((resolve, reject) => {
     const reader = dir.createReader(), all = [];
     const more = () => reader.readEntries((entries) => { if (!entries.length) resolve(all); else { all.push(...entries); more(); } }, reject);
     more();
   });
   const file = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+  const classDirs = dirs.length === 1 ? (await list(dirs[0])).filter((e) => e.isDirectory) : dirs;
   const files = [];
-  for (const sub of await list(root)) {
-    if (!sub.isDirectory) continue;
+  for (const sub of classDirs) {
     for (const entry of await list(sub)) {
-      if (!entry.isFile || files.length >= 5000) continue;
+      if (!entry.isFile || files.length >= kMaxFolderImages) continue;
       const f = await file(entry);
       files.push({ className: sub.name, name: entry.name, bytes: new Uint8Array(await f.arrayBuffer()) });
     }
+  }
+  return files;
+}
+
+// From the folder picker: every file of the chosen folder, with its path
+// below it (webkitRelativePath "chosen/class/file.png").
+async function readPickedFolder(picked) {
+  const files = [];
+  for (const f of picked) {
+    const parts = (f.webkitRelativePath || '').split('/');
+    if (parts.length !== 3 || files.length >= kMaxFolderImages) continue;
+    files.push({ className: parts[1], name: parts[2], bytes: new Uint8Array(await f.arrayBuffer()) });
   }
   return files;
 }

@@ -537,6 +537,29 @@ async function main() {
       assert(await page.evaluate(() => window.neuronlens.openClusters()), 'no clusters on the folder');
     });
 
+    await test('folder picker: a real folder on disk, chosen with the "Choose a folder..." button, replaces the samples', async () => {
+      // chosen/<class>/<image>: 3 classes x 3 images, plus what must be left out:
+      // a folder named after no class, an image at the top and one a level too deep.
+      const chosen = fs.mkdtempSync(path.join(out, 'folder-'));
+      const write = (rel, bytes) => { fs.mkdirSync(path.dirname(path.join(chosen, rel)), { recursive: true }); fs.writeFileSync(path.join(chosen, rel), bytes); };
+      for (const [label, name] of [[2, 'Pullover'], [5, 'Sandal'], [9, 'Ankle boot']])
+        for (let k = 0; k < 3; ++k) write(`${name}/${k}.png`, encodePng(datasetImage(label, k), 112, 112, 1));
+      write('Not a class/x.png', trouserPng);
+      write('top-level.png', trouserPng);
+      write('Sandal/deeper/y.png', trouserPng);
+      await page.evaluate(() => window.neuronlens.setPanels({ clusters: true }));
+      await waitFor(page, () => !!window.neuronlens.layout()['button:Choose a folder'], { what: 'the Choose a folder button' });
+      const button = (await page.evaluate(() => window.neuronlens.layout()))['button:Choose a folder'];
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), click(page, button.x, button.y)]);
+      await chooser.setFiles(chosen);
+      await waitFor(page, async () => (await window.neuronlens.state()).samples.count === 9, { what: 'the chosen folder as samples' });
+      await page.evaluate(() => window.neuronlens.idle());
+      const s = await state(page);
+      assert(s.samples.custom && s.samples.count === 9, `samples ${JSON.stringify(s.samples)}`);
+      assert(await page.evaluate(() => window.neuronlens.openClusters()), 'no clusters on the chosen folder');
+      fs.rmSync(chosen, { recursive: true, force: true });
+    });
+
     await test('drawing: a stroke drawn with the mouse on the digit model is recognised', async () => {
       const models = await page.evaluate(() => window.neuronlens.models());
       const digits = models.find((m) => m.id.startsWith('digits'));

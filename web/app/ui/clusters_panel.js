@@ -150,8 +150,10 @@ export function drawClustersPanel(ui, app) {
           'neurons that respond alike to the categories form clusters. Computed in your browser from the sample images.');
   if (!app.model?.samples) { ImGui.TextDisabled('This model has no sample images.'); return; }
   const s = app.model.samples;
-  ImGui.TextDisabled(`${s.custom ? 'Your' : 'The model\'s sample'} images: ${s.count}. Drop a folder with one subfolder per class ` +
+  ImGui.TextDisabled(`${s.custom ? 'Your' : 'The model\'s sample'} images: ${s.count}. Drop (or choose) a folder with one subfolder per class ` +
                      `(named ${app.model.labels.slice(0, 2).join(', ')}, ...) to use your own.`);
+  if (ImGui.SmallButton('Choose a folder...')) ui.openFolderPicker();
+  rememberItem(ui, 'button:Choose a folder');
   const c = app.clusters;
   ImGui.PushItemWidth(170);
   const layer = layerChoice(ui, app, c.layer);
