@@ -90,9 +90,12 @@ TEST_CASE("thread pool: the caller waits for a worker that finishes long after i
     ThreadPool pool(2, std::chrono::microseconds(spin_us));
     std::atomic<int> done{0};
     for (int round = 0; round < 20; ++round) {
-      pool.parallel_for(2, [&](int64_t b, int64_t) {
-        if (b == 1) std::this_thread::sleep_for(std::chrono::microseconds(300));
-        done.fetch_add(1);
+      // Index 1 is the worker's chunk (with threads; a build without them runs both inline).
+      pool.parallel_for(2, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          if (i == 1) std::this_thread::sleep_for(std::chrono::microseconds(300));
+          done.fetch_add(1);
+        }
       });
     }
     REQUIRE(done.load() == 40);
