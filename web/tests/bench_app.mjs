@@ -16,10 +16,10 @@
 // A benchmark, not a test: nothing here fails on a slow figure.
 // Usage: node web/tests/bench_app.mjs [--runs N] [--isolation off] [--dpr N]
 //        (after tools/build_web; tools/bench web runs it)
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from './serve_for_tests.mjs';
 
 // CPU milliseconds used so far by Chromium's processes, by type (Linux /proc): the GPU
@@ -122,11 +122,7 @@ async function main() {
   const port = 8600 + Math.floor(Math.random() * 200);
   const origin = `http://127.0.0.1:${port}`;
   const server = await startServer(root, port, { isolated, quiet: true });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const browser = await launchChromium();
   const raw = { first: [], download: [], viz: [], fpsIdle: [], fpsViz: [], fpsClusters: [], timeline: [], partsIdle: [], partsViz: [], partsClusters: [] };
   try {
     for (let run = 0; run < runs; ++run) {

@@ -5,7 +5,6 @@
 // are checked not to be blank; figures (first prediction, download size,
 // visualization time) are written to build/e2e/figures.json.
 // Usage: node web/tests/e2e.mjs [--only NAME]   (after tools/serve's build steps)
-import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,6 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { encodePng, hugePng, pictureStats } from './png.mjs';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from './serve_for_tests.mjs';
 import { assert, createRunner } from './test_runner.mjs';
 
@@ -73,6 +73,21 @@ async function waitFor(page, predicate, { timeout = 60000, what = 'condition', a
   }
 }
 
+// A "1" on the drawing area d = {x, y, size}: one stroke down the middle, leaning
+// a little left, as 13 points from the top.
+function strokeOfOne(d) {
+  return Array.from({ length: 13 }, (_, i) => ({ x: d.x + d.size * (0.52 - 0.02 * i / 12), y: d.y + d.size * (0.18 + 0.64 * i / 12) }));
+}
+
+// After a stroke: waits until the drawing is the input and its prediction is shown; its state.
+async function drawingPredicted(page) {
+  await waitFor(page, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
+  await page.evaluate(() => window.neuronlens.idle());
+  await page.waitForTimeout(400);
+  await page.evaluate(() => window.neuronlens.idle());
+  return state(page);
+}
+
 async function appReady(page, { timeout = 60000 } = {}) {
   await waitFor(page, async () => !!window.neuronlens && (await window.neuronlens.state()).prediction.length > 0,
                 { timeout, what: 'the first prediction' });
@@ -118,11 +133,7 @@ async function main() {
   const isolatedServer = await startServer(root, port, { isolated: true });
   const plainServer = await startServer(root, port + 1, { isolated: false });
   const origin = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const browser = await launchChromium();
   const requests = [];
   // Content-Security-Policy violations, in every page and context the tests open
   // (the event, and Chromium's console message for it).
@@ -573,19 +584,15 @@ async function main() {
       layout = await page.evaluate(() => window.neuronlens.layout());
       const d = layout.drawing;
       assert(d, 'no drawing area');
-      // A "1": one vertical stroke down the middle.
-      await page.mouse.move(d.x + d.size * 0.52, d.y + d.size * 0.18);
+      const [first, ...rest] = strokeOfOne(d);
+      await page.mouse.move(first.x, first.y);
       await page.mouse.down();
-      for (let i = 1; i <= 12; ++i) {
-        await page.mouse.move(d.x + d.size * (0.52 - 0.02 * i / 12), d.y + d.size * (0.18 + 0.64 * i / 12));
+      for (const q of rest) {
+        await page.mouse.move(q.x, q.y);
         await page.waitForTimeout(30);
       }
       await page.mouse.up();
-      await waitFor(page, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
-      await page.evaluate(() => window.neuronlens.idle());
-      await page.waitForTimeout(400);
-      await page.evaluate(() => window.neuronlens.idle());
-      const s = await state(page);
+      const s = await drawingPredicted(page);
       figures.drawnOne = s.prediction[0];
       assert(s.prediction[0].label === '1', `a drawn 1 was predicted as ${s.prediction[0].label}`);
       await screenshot(page, '11-drawing');
@@ -613,18 +620,15 @@ async function main() {
       // A "1" with a finger: touchStart, touchMoves, touchEnd (the events a touchscreen sends).
       const cdp = await touchContext.newCDPSession(p);
       const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, id: 1 }] });
-      await touch('touchStart', d.x + d.size * 0.52, d.y + d.size * 0.18);
+      const [first, ...rest] = strokeOfOne(d);
+      await touch('touchStart', first.x, first.y);
       await p.waitForTimeout(60);
-      for (let i = 1; i <= 12; ++i) {
-        await touch('touchMove', d.x + d.size * (0.52 - 0.02 * i / 12), d.y + d.size * (0.18 + 0.64 * i / 12));
+      for (const q of rest) {
+        await touch('touchMove', q.x, q.y);
         await p.waitForTimeout(40);
       }
       await touch('touchEnd');
-      await waitFor(p, async () => (await window.neuronlens.state()).input?.kind === 'drawing', { timeout: 20000, what: 'the drawing' });
-      await p.evaluate(() => window.neuronlens.idle());
-      await p.waitForTimeout(400);
-      await p.evaluate(() => window.neuronlens.idle());
-      const s = await state(p);
+      const s = await drawingPredicted(p);
       figures.touchDrawnOne = s.prediction[0];
       await screenshot(p, '11b-touch-drawing');
       assert(s.prediction[0].label === '1', `a 1 drawn with a finger was predicted as ${s.prediction[0].label}`);
@@ -1091,12 +1095,7 @@ async function main() {
 
     await test('camera: Chromium\'s fake camera through the Camera tab\'s Start camera and Take picture buttons gives an input and a prediction', async () => {
       // The fake camera needs launch flags, so a browser of its own.
-      const cameraBrowser = await chromium.launch({
-        executablePath: '/usr/bin/chromium', headless: true,
-        args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-               '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-               '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-      });
+      const cameraBrowser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
       try {
         const context = await cameraBrowser.newContext({ viewport: { width: 1280, height: 800 } });
         await context.grantPermissions(['camera'], { origin });

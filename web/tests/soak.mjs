@@ -14,11 +14,11 @@
 //           every number and pixel) as an uncancelled run with the same seed.
 // Prints each test's "ok"/"FAIL", then "soak: PASS" or "soak: FAIL" (exit status 1).
 // Usage: node web/tests/soak.mjs [--only soak|cancel] [--operations N]   (after tools/build_web)
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodePng } from './png.mjs';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from './serve_for_tests.mjs';
 import { assert, createRunner } from './test_runner.mjs';
 
@@ -56,11 +56,7 @@ async function main() {
   const port = 8600 + Math.floor(Math.random() * 200);
   const server = await startServer(root, port);
   const origin = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  const browser = await launchChromium();
   // A small window: ImGui's frames (software GPU) cost less, the operations are the same.
   const context = await browser.newContext({ viewport: { width: 480, height: 360 }, serviceWorkers: 'block' });
   const page = await context.newPage();
