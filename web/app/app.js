@@ -479,7 +479,6 @@ export class App {
       }
       result.rows.forEach((row, i) => { row.domination = i > 0 ? sets[i - 1].domination : undefined; });
       a.result = { ...result, target: c, node };
-      a.progress = null;
       this.changed();
       return true;
     })) || false;

@@ -287,7 +287,6 @@ function installUi(ui, app) {
 
 function isModelFile(file) { return /\.(onnx|json)$/i.test(file.name); }
 
-// A dropped folder: its subfolders are classes, their files images.
 // Images of a folder with one subfolder per class, as {className, name, bytes}:
 // the files directly inside each class folder (at most kMaxFolderImages).
 const kMaxFolderImages = 5000;

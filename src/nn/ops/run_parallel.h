@@ -41,7 +41,7 @@ inline void run_parallel(const OpContext& ctx, int64_t items, int64_t elements_p
 // ones (ResNet's 112x112x64 activations, a training batch) use every core.
 inline void run_parallel_elements(const OpContext& ctx, int64_t n,
                                   const std::function<void(int64_t begin, int64_t end)>& fn) {
-  constexpr int64_t kBlock = int64_t{1} << 15;
+  constexpr int64_t kBlock = kMinParallelElements;
   run_parallel(ctx, (n + kBlock - 1) / kBlock, kBlock,
                [&](int64_t b0, int64_t b1) { fn(b0 * kBlock, std::min(n, b1 * kBlock)); });
 }

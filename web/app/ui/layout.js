@@ -186,7 +186,7 @@ function desktop(ui, app, top) {
 
 function kiosk(ui, app, top) {
   const vp = ImGui.GetMainViewport();
-  if (performance.now() - ui.lastInteraction > (ui.kioskIdleMs ?? KIOSK_IDLE_MS) && ui.kioskTab !== 'start') {
+  if (performance.now() - ui.lastInteraction > ui.kioskIdleMs && ui.kioskTab !== 'start') {
     ui.kioskTab = 'start';
     ui.forceKioskTab = 'start';
     ui.resetToStart();
