@@ -50,6 +50,9 @@ export class EngineClient {
 
   cancel(slot) { return this.request('cancel', { slot }); }
 
+  // The worker rests restMs after each job slice (frame_guard.js); no reply, so never busy.
+  pace(restMs) { this.worker.postMessage({ op: 'pace', args: { restMs } }); }
+
   busy() { return this.pending.size > 0; }
   jobRunning(slot) { for (const p of this.pending.values()) if (p.job === slot) return true; return false; }
 

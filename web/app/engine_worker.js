@@ -8,6 +8,7 @@
 //
 // Protocol (see engine_client.js):
 //   in:  {id, op, args}      op: init | prefetch | loadModel | importOnnx | decodeImage | call | job | cancel
+//        {op: 'pace', args: {restMs}}  (no reply) rest after each job slice (frame_guard.js)
 //   out: {id, ok, result} | {id, ok: false, message} | {type: 'progress', id, report}
 'use strict';
 /* global importScripts, createNeuronLens, NeuronLensImageHeader */
@@ -24,6 +25,10 @@ const pendingJobs = { viz: [], bg: [] };
 let pumping = false;
 
 const SLICE_MS = 12;
+// Milliseconds the worker rests after each job slice, set by the page's frame
+// guard (frame_guard.js) when the interface's frame rate falls: 0 runs flat out.
+let restMs = 0;
+const kMaxRestMs = 20;
 
 // Typed arrays found in a result, so their buffers move instead of being copied.
 function transferables(value, found = []) {
@@ -286,7 +291,8 @@ async function pump() {
       if (!slot) break;
       ++turn;
       runSlice(slot);
-      await nextTask();
+      if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
+      else await nextTask();
     }
   } finally {
     pumping = false;
@@ -295,6 +301,10 @@ async function pump() {
 
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
+  if (op === 'pace') {  // no reply: the page does not wait for it
+    restMs = Math.max(0, Math.min(kMaxRestMs, Number(args?.restMs) || 0));
+    return;
+  }
   startup.firstMessage ??= epochNow();
   if (op === 'prefetch') {  // served at once, even while the engine starts
     prefetch(args);

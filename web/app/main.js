@@ -9,6 +9,7 @@ import { MapRenderer } from './gl_maps.js';
 import { cacheGlState } from './gl_state_cache.js';
 import { skipTextureForSolidFills } from './gl_solid_fill.js';
 import { DamageRenderer } from './gl_damage.js';
+import { FrameGuard } from './frame_guard.js';
 import { drawFrame, kioskIdleMs } from './ui/layout.js';
 import { installAutomation } from './automation.js';
 import { installTouchInput } from './touch_input.js';
@@ -74,6 +75,8 @@ export async function start(boot) {
   cacheGlState(gl);
   const setWhiteUv = skipTextureForSolidFills(gl);
   const damage = ui.damage = new DamageRenderer(gl);
+  const guard = ui.frameGuard = new FrameGuard((ms) => engine.pace(ms));
+  document.addEventListener('visibilitychange', () => { if (document.hidden) guard.hidden(); });
   // jsimgui's loader as tools/build_web copies it: without `new Function`, so the
   // page's Content-Security-Policy needs no 'unsafe-eval'.
   const loaderPath = new URL('../../build/app/jsimgui/loader-extensions.js', import.meta.url).href;
@@ -134,6 +137,7 @@ export async function start(boot) {
     const t3 = performance.now();
     ui.frames = (ui.frames || 0) + 1;
     ++profile.frames;
+    guard.frame(now, engine.jobRunning('viz') || engine.jobRunning('bg'));
     // The first frame that draws a prediction: it is on screen from here.
     if (app?.prediction && app.timings.firstPredictionDrawn === undefined) app.timings.firstPredictionDrawn = t3;
     profile.begin += t1 - t0; profile.draw += t2 - t1; profile.end += t3 - t2; profile.total += t3 - now;
@@ -148,6 +152,8 @@ export async function start(boot) {
   boot.threadsAfterReload?.then(() => app.say(
     'The multi-threaded engine is ready: reload the page to use it (the service worker now adds the headers threads need).'));
   window.neuronlens.frameProfile = () => ({ ...ui.frameProfile, ...ui.damage.stats });
+  // {restMs, fps}: the worker's rest after each job slice and the last measured frame rate (frame_guard.js).
+  window.neuronlens.frameGuard = () => ui.frameGuard.state();
   // The next frame redraws the whole canvas (the tests compare it with partial redraws);
   // redrawAll(true): every frame, until redrawAll(false).
   window.neuronlens.redrawAll = (always = false) => ui.damage.redrawAll(!!always);

@@ -123,7 +123,7 @@ async function main() {
   const origin = `http://127.0.0.1:${port}`;
   const server = await startServer(root, port, { isolated, quiet: true });
   const browser = await launchChromium();
-  const raw = { first: [], download: [], viz: [], fpsIdle: [], fpsViz: [], fpsClusters: [], timeline: [], partsIdle: [], partsViz: [], partsClusters: [] };
+  const raw = { first: [], download: [], viz: [], fpsIdle: [], fpsViz: [], fpsClusters: [], restMs: [], timeline: [], partsIdle: [], partsViz: [], partsClusters: [] };
   try {
     for (let run = 0; run < runs; ++run) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: dpr });
@@ -160,15 +160,19 @@ async function main() {
       raw.viz.push(seconds * 1000);
       raw.fpsViz.push(viz.fps);
       raw.partsViz.push(viz.parts);
+      const guardAfterViz = await page.evaluate(() => window.neuronlens.frameGuard());
 
       const clusters = await framesDuring(page, () => { window.__clusters = window.neuronlens.openClusters(); },
         async () => (await window.neuronlens.state()).clusters.computed);
       raw.fpsClusters.push(clusters.fps);
       raw.partsClusters.push(clusters.parts);
+      const guardAfterClusters = await page.evaluate(() => window.neuronlens.frameGuard());
+      raw.restMs.push({ viz: guardAfterViz.restMs, clusters: guardAfterClusters.restMs });
       await context.close();
       console.error(`run ${run + 1}/${runs}: first prediction ${Math.round(timings.firstPredictionDrawn ?? timings.firstPrediction)} ms, ` +
                     `${(bytes / 1e6).toFixed(2)} MB, visualization ${Math.round(seconds * 1000)} ms, ` +
-                    `fps idle ${idle.fps.toFixed(1)} / viz ${viz.fps.toFixed(1)} / clusters ${clusters.fps.toFixed(1)}`);
+                    `fps idle ${idle.fps.toFixed(1)} / viz ${viz.fps.toFixed(1)} / clusters ${clusters.fps.toFixed(1)}, ` +
+                    `engine rest per slice after viz ${guardAfterViz.restMs} ms / clusters ${guardAfterClusters.restMs} ms`);
     }
   } finally {
     await browser.close();
