@@ -1,9 +1,10 @@
 // Convolution benchmark: ResNet-18's convolutions at batch 1, 'same' padding,
 // through the built-in Conv2D and, natively, through XNNPACK, once per thread
-// count. The 3x3 stages all cost 2 * H*W * C*C*9 = 231 MFLOP, but deep ones
+// count; and the built-in input gradient (what a visualization step runs
+// backward: dcol = dy W, then col2im; the same FLOPs as the forward). The 3x3 stages all cost 2 * H*W * C*C*9 = 231 MFLOP, but deep ones
 // (7x7 pixels, a 9 MB weight) are bound by the weight's traffic, shallow ones
 // by arithmetic. Names read conv<k>x<k>[s2]/<impl>/<cin>to<cout>_<size>x<size>,
-// e.g. conv3x3/builtin/64to64_56x56.
+// e.g. conv3x3/builtin/64to64_56x56, conv3x3/builtin_input_grad/64to64_56x56.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -60,7 +61,9 @@ bool selected(const Options& options, const std::string& name) {
 }
 
 void run_case(const Options& options, const ConvCase& c) {
-  if (!selected(options, case_name(c, "builtin")) && !selected(options, case_name(c, "xnnpack"))) return;
+  if (!selected(options, case_name(c, "builtin")) && !selected(options, case_name(c, "xnnpack")) &&
+      !selected(options, case_name(c, "builtin_input_grad")))
+    return;
   Conv2DParams p;
   p.in_channels = c.in_channels;
   p.out_channels = c.out_channels;
@@ -101,6 +104,19 @@ void run_case(const Options& options, const ConvCase& c) {
       print_result(builtin_name, actual_threads, flops / (ms * 1e6), ms);
     } else {
       conv.forward(ctx, inputs, y_builtin);
+    }
+    const std::string grad_name = case_name(c, "builtin_input_grad");
+    if (selected(options, grad_name)) {
+      Tensor dy(out_shape), dx(shape);
+      fill_uniform(dy, rng, 1.0f);
+      Tensor* input_grads[] = {&dx};
+      const double ms = time_ms(
+          [&] {
+            dx.fill(0.0f);  // backward adds into it, as the executor's zeroed gradients
+            conv.backward(ctx, inputs, y_builtin, dy, input_grads, /*want_param_grads=*/false);
+          },
+          kBudgetMs);
+      print_result(grad_name, actual_threads, flops / (ms * 1e6), ms);
     }
 #if NL_XNNPACK
     const std::string xnn_name = case_name(c, "xnnpack");

@@ -61,6 +61,19 @@ void run_units(ThreadPool* pool, int64_t n, const std::function<void(int64_t, in
   else fn(0, n, threads > 1 ? pool : nullptr);
 }
 
+// Per-thread scratch matrices, kept between calls and never cleared: each use
+// writes all it reads (a band's column matrix, the transposed output of a
+// weight-heavy band, a band's column gradient; the weight gradient's column
+// matrices reuse the first). A zeroed vector per call cost
+// a memset of up to 2 MB per thread and band loop, and page faults.
+enum class Scratch { kColumns, kTransposedOutput, kColumnGrad, kCount };
+float* thread_scratch(Scratch which, int64_t floats) {
+  thread_local FloatBuffer buffers[static_cast<int>(Scratch::kCount)];
+  FloatBuffer& buffer = buffers[static_cast<int>(which)];
+  if (buffer.size() < static_cast<size_t>(floats)) buffer.resize(static_cast<size_t>(floats));
+  return buffer.data();
+}
+
 // im2col_nhwc of rows [r0, r1), split over `pool` by rows when one is given:
 // a band that has the pool to itself (deep layers at batch 1 are one band)
 // would otherwise unfold on one thread while the other waits for the GEMM.
@@ -350,8 +363,9 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
   const int64_t cg = g.group_channels(), width = g.col_width();
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
-    std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
-    std::vector<float> y_t(plan.weight_heavy ? static_cast<size_t>(plan.mg * plan.band_rows * g.out_w) : 0);
+    float* col = plan.pointwise ? nullptr : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
+    float* y_t = plan.weight_heavy ? thread_scratch(Scratch::kTransposedOutput, plan.mg * plan.band_rows * g.out_w)
+                                   : nullptr;
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
@@ -366,8 +380,8 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         a = x + ((n * g.in_h + r0) * g.in_w) * g.in_c;
         lda = g.in_c;
       } else {
-        im2col_rows(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, col.data(), gemm_pool);
-        a = col.data();
+        im2col_rows(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, col, gemm_pool);
+        a = col;
         lda = width;
       }
       for (int grp = 0; grp < g.groups; ++grp) {
@@ -379,7 +393,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
           // y_t: [Mg, pixels], starting from the bias as the other path's C does.
           if (b)
             for (int64_t m = 0; m < plan.mg; ++m)
-              std::fill_n(y_t.data() + m * pixels, pixels, b[grp * plan.mg + m]);
+              std::fill_n(y_t + m * pixels, pixels, b[grp * plan.mg + m]);
           args.m = plan.mg;
           args.n = pixels;
           args.a = w + grp * plan.mg * plan.k;  // W_g: [Mg, K]
@@ -397,10 +411,10 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
             gemm_f32_pack_b(args, col_packed.data(), gemm_pool);
             args.packed_b = col_packed.data();
           }
-          args.c = y_t.data();
+          args.c = y_t;
           args.ldc = pixels;
           gemm_f32(args, gemm_pool);
-          transpose_into(y_t.data(), plan.mg, pixels, out + grp * plan.mg, plan.out_c);
+          transpose_into(y_t, plan.mg, pixels, out + grp * plan.mg, plan.out_c);
         } else {
           args.m = pixels;
           args.n = plan.mg;
@@ -548,7 +562,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     if (plan.units() > 1) pack_group_weights(plan, weight.data(), /*for_input_grad=*/true, ctx.pool, packed_buffer);
     const float* packed = plan.units() > 1 ? packed_buffer.data() : nullptr;
     const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/true);
-    auto input_grad_band = [&](int64_t n, int64_t band, std::vector<float>& dcol, ThreadPool* gemm_pool) {
+    auto input_grad_band = [&](int64_t n, int64_t band, float* dcol, ThreadPool* gemm_pool) {
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
       const float* grad = output_band(dy, plan, n, r0);  // [pixels, Cout]
@@ -567,12 +581,12 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
           args.ldc = g.in_c;
           args.accumulate = true;
         } else {
-          args.c = dcol.data() + grp * plan.k;
+          args.c = dcol + grp * plan.k;
           args.ldc = width;
         }
         gemm_f32(args, gemm_pool);
       }
-      if (!plan.pointwise) col2im_nhwc_add(g, dcol.data(), r0, r1, dx + n * image_size);
+      if (!plan.pointwise) col2im_nhwc_add(g, dcol, r0, r1, dx + n * image_size);
     };
     // Pointwise bands never overlap: one pass over all of them.
     const int passes = plan.pointwise ? 1 : 2;
@@ -580,7 +594,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
       const int64_t step = passes;
       const int64_t per_image = (plan.bands - parity + step - 1) / step;
       run_units(ctx.pool, plan.batch * per_image, [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
-        std::vector<float> dcol(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+        float* dcol = plan.pointwise ? nullptr : thread_scratch(Scratch::kColumnGrad, plan.band_rows * g.out_w * width);
         for (int64_t unit = begin; unit < end; ++unit)
           input_grad_band(unit / per_image, parity + step * (unit % per_image), dcol, gemm_pool);
       });
@@ -623,15 +637,15 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     sum_in_fixed_slices(
         ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
         [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
-          FloatBuffer col(static_cast<size_t>(chunk_pixels * (transposed ? width : padded_width)));
+          float* col = thread_scratch(Scratch::kColumns, chunk_pixels * (transposed ? width : padded_width));
           std::vector<float> acc_t(transposed ? static_cast<size_t>(width * plan.out_c) : 0, 0.0f);
           for_each_chunk(begin, end, [&](int64_t first, int64_t last, int64_t pixels) {
             int64_t row = 0;
             for (int64_t unit = first; unit < last; ++unit) {
               const int64_t n = unit / plan.bands, band = unit % plan.bands;
               const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
-              if (transposed) im2col_nhwc(g, x + n * image_size, r0, r1, col.data() + row * width);
-              else im2col_nhwc_panels(g, x + n * image_size, r0, r1, nr, pixels * nr, col.data() + row * nr);
+              if (transposed) im2col_nhwc(g, x + n * image_size, r0, r1, col + row * width);
+              else im2col_nhwc_panels(g, x + n * image_size, r0, r1, nr, pixels * nr, col + row * nr);
               row += (r1 - r0) * g.out_w;
             }
             GemmArgs args;
@@ -641,7 +655,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
             if (transposed) {  // acc_t [K, Cout] += col^T [K, pixels] * dy [pixels, Cout]
               args.m = width;
               args.n = plan.out_c;
-              args.a = col.data();
+              args.a = col;
               args.lda = width;
               args.b = chunk_grad(first);
               args.ldb = plan.out_c;
@@ -652,7 +666,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
               args.n = width;
               args.a = chunk_grad(first);
               args.lda = plan.out_c;
-              args.packed_b = col.data();
+              args.packed_b = col;
               args.c = acc;
               args.ldc = width;
             }
@@ -666,7 +680,7 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     sum_in_fixed_slices(
         ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
         [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
-          std::vector<float> col(plan.pointwise ? 0 : static_cast<size_t>(plan.band_rows * g.out_w * width));
+          float* col = plan.pointwise ? nullptr : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
           for (int64_t unit = begin; unit < end; ++unit) {
             const int64_t n = unit / plan.bands, band = unit % plan.bands;
             const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
@@ -678,8 +692,8 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
               b = x + ((n * g.in_h + r0) * g.in_w) * g.in_c;
               ldb = g.in_c;
             } else {
-              im2col_nhwc(g, x + n * image_size, r0, r1, col.data());
-              b = col.data();
+              im2col_nhwc(g, x + n * image_size, r0, r1, col);
+              b = col;
               ldb = width;
             }
             for (int grp = 0; grp < g.groups; ++grp) {
