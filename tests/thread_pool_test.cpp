@@ -1,7 +1,8 @@
 // ThreadPool: every index is run exactly once, chunks are the documented
 // deterministic split, and work handed over right after the last call, a
 // little later, and after the workers went to sleep all arrives (a lost
-// wake-up would hang the test; a torn hand-over would miscount).
+// wake-up would hang the test; a torn hand-over would miscount); the caller
+// runs the chunks of a worker that has not started them.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -90,7 +91,7 @@ TEST_CASE("thread pool: the caller waits for a worker that finishes long after i
     ThreadPool pool(2, std::chrono::microseconds(spin_us));
     std::atomic<int> done{0};
     for (int round = 0; round < 20; ++round) {
-      // Index 1 is the worker's chunk (with threads; a build without them runs both inline).
+      // Index 1 is the second chunk: the worker's, or the caller's if it gets there first.
       pool.parallel_for(2, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
           if (i == 1) std::this_thread::sleep_for(std::chrono::microseconds(300));
@@ -100,6 +101,37 @@ TEST_CASE("thread pool: the caller waits for a worker that finishes long after i
     }
     REQUIRE(done.load() == 40);
   }
+}
+
+TEST_CASE("thread pool: the caller runs the chunk of a worker that is not there yet", "[thread_pool]") {
+  // A sleeping worker takes microseconds to wake (a futex, another core); a
+  // chunk of no work takes nanoseconds, so the caller claims the worker's chunk
+  // first in nearly every round. Each chunk still runs once. (A build without
+  // threads runs everything on the caller.)
+  ThreadPool pool(2, std::chrono::microseconds(0));
+  const std::thread::id caller = std::this_thread::get_id();
+  int rounds_all_on_caller = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::atomic<int> on_caller{0}, chunks{0};
+    pool.parallel_for(2, [&](int64_t b, int64_t e) {
+      chunks.fetch_add(static_cast<int>(e - b));
+      if (std::this_thread::get_id() == caller) on_caller.fetch_add(static_cast<int>(e - b));
+    });
+    REQUIRE(chunks.load() == 2);
+    rounds_all_on_caller += on_caller.load() == 2;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // the worker falls asleep again
+  }
+  REQUIRE(rounds_all_on_caller > 0);
+}
+
+TEST_CASE("thread pool: chunks claimed by late workers across back-to-back calls", "[thread_pool]") {
+  // Workers that wake late may claim chunks of a later call than the one that
+  // woke them; every call must still see each of its indices exactly once.
+  for (int threads : {2, 3, 4})
+    for (int spin_us : {0, 50}) {
+      ThreadPool pool(threads, std::chrono::microseconds(spin_us));
+      for (int round = 0; round < 500; ++round) check_covers_once(pool, 1 + round % 9);
+    }
 }
 
 TEST_CASE("thread pool: destroyed right after work or while workers sleep", "[thread_pool]") {

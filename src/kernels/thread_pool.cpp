@@ -44,8 +44,15 @@ bool spin_until(const Done& done, std::chrono::microseconds window) {
 
 }  // namespace
 
-// Workers wait for a new "generation" of work, run their fixed chunk, and
-// report back. Chunk i of T goes to thread i, so the split is deterministic.
+// Workers wait for a new "generation" of work, then claim chunks, run them and
+// count them done. There are T chunks, chunk i being [n*i/T, n*(i+1)/T), so the
+// split is deterministic; which thread runs a chunk is not. The caller claims
+// chunks too, and keeps claiming after its first: a worker that is late (asleep,
+// or its core taken by another process for a time slice of milliseconds) finds
+// its chunk already done and goes back to waiting, instead of the caller waiting
+// for it to start. With 2 threads on a busy 2-core machine this bounds a call
+// at about its 1-thread time (before: 2-thread ResNet-18 passes slower than
+// 1-thread ones in noisy benchmark sets).
 //
 // Hand-overs: waking a sleeping thread costs 25-90 us here (the idle virtual
 // core has to be woken by the hypervisor), more than a small layer's half of
@@ -65,7 +72,9 @@ struct ThreadPool::Impl {
   int threads = 1;
   std::chrono::microseconds spin{0};
   std::atomic<uint64_t> generation{0};
-  std::atomic<int> pending{0};
+  // Chunks of the current generation claimed so far (>= threads: none left) and finished.
+  std::atomic<int> next_chunk{0};
+  std::atomic<int> chunks_done{0};
   std::atomic<int> sleeping_workers{0};
   std::atomic<bool> caller_sleeping{false};
   std::atomic<bool> stopping{false};
@@ -76,7 +85,20 @@ struct ThreadPool::Impl {
     if (begin < end) (*fn)(begin, end);
   }
 
-  void worker_loop(int index) {
+  // Runs chunks until none is left; returns whether this thread finished the
+  // generation's last one. A thread that read an older generation may claim
+  // here a chunk of the current one: fn and n are published before
+  // next_chunk is reset, so it runs that chunk correctly.
+  bool run_chunks() {
+    bool finished_last = false;
+    for (int chunk; (chunk = next_chunk.fetch_add(1)) < threads;) {
+      run_chunk(chunk);
+      finished_last = chunks_done.fetch_add(1) + 1 == threads;
+    }
+    return finished_last;
+  }
+
+  void worker_loop() {
     uint64_t seen = 0;
     for (;;) {
       const auto changed = [&] { return stopping.load() || generation.load() != seen; };
@@ -88,8 +110,7 @@ struct ThreadPool::Impl {
       }
       if (stopping.load()) return;
       seen = generation.load();
-      run_chunk(index);
-      if (pending.fetch_sub(1) == 1 && caller_sleeping.load()) {
+      if (run_chunks() && caller_sleeping.load()) {
         std::lock_guard<std::mutex> lock(mutex);
         work_done.notify_one();
       }
@@ -107,7 +128,7 @@ struct ThreadPool::Impl {
   }
 
   void wait_for_workers() {
-    const auto finished = [&] { return pending.load() == 0; };
+    const auto finished = [&] { return chunks_done.load() == threads; };
     if (spin_until(finished, spin)) return;
     std::unique_lock<std::mutex> lock(mutex);
     caller_sleeping.store(true);
@@ -130,7 +151,7 @@ ThreadPool::ThreadPool(int threads, std::chrono::microseconds spin)
   impl_->spin = std::max(std::chrono::microseconds(0), spin);
 #if NL_THREADS
   impl_->threads = threads_;
-  for (int i = 1; i < threads_; ++i) impl_->workers.emplace_back([this, i] { impl_->worker_loop(i); });
+  for (int i = 1; i < threads_; ++i) impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 #else
   threads_ = 1;
   impl_->threads = 1;
@@ -153,10 +174,11 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   Impl& s = *impl_;
   s.fn = &fn;
   s.n = n;
-  s.pending.store(threads_ - 1);
-  s.generation.fetch_add(1);  // publishes fn, n and pending to the workers
+  s.chunks_done.store(0);
+  s.next_chunk.store(0);      // publishes fn and n to any thread that claims a chunk
+  s.generation.fetch_add(1);  // and wakes the workers for them
   s.wake_workers();
-  s.run_chunk(0);
+  s.run_chunks();
   s.wait_for_workers();
   s.fn = nullptr;
 }

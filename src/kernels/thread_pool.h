@@ -27,7 +27,9 @@ class ThreadPool {
   // Runs fn(begin, end) over disjoint chunks covering [0, n), using every
   // thread, and returns when all chunks are done. Chunk boundaries depend only
   // on n and the thread count, so results are deterministic for a given pool
-  // size. Not reentrant: fn must not call parallel_for on the same pool.
+  // size; which thread runs a chunk depends on timing (the caller takes the
+  // chunks of a late worker). Not reentrant: fn must not call parallel_for on
+  // the same pool.
   void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
 
  private:
