@@ -365,8 +365,9 @@ def main():
     w("- The machine may be shared: compare the load averages above. A median well above the minimum "
       f"(median/min > {NOISY_SPREAD}, marked noisy) means the runs were disturbed; 2-thread runs of engines whose "
       "threads spin while they wait (OpenMP, OpenBLAS, pthreadpool) suffer most when any other process wants a core; "
-      "NeuronLens's pool polls for only 50 us after a task (between the ops of one pass) and then sleeps, so "
-      "its 2-thread runs wait for a time slice on a busy machine.")
+      "NeuronLens's pool polls for only 50 us after a task (between the ops of one pass) and then sleeps; its "
+      "caller runs the chunks a late worker has not started, but a worker preempted in the middle of its chunk "
+      "still holds up the op, so its 2-thread runs suffer on a busy machine too.")
     with open(os.path.join(args.report_dir, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     bad = [r for r in model_results if r["check"] == "MISMATCH"]
