@@ -107,20 +107,24 @@ function datasetOf(modelJson, folder) {
   return null;
 }
 
+// The trained models of assets/models/; the development stand-ins only when
+// there is none (a stand-in left in build/ from such a checkout is not offered
+// beside trained models, nor downloaded for offline use).
 function findModels() {
-  const models = [];
   for (const base of ['assets/models', 'build/dev-models']) {
+    const models = [];
     const dir = path.join(root, base);
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir).sort()) {
       const json = path.join(dir, name, 'model.json');
-      if (!fs.existsSync(json) || models.some((m) => m.id === name)) continue;
+      if (!fs.existsSync(json)) continue;
       const model = JSON.parse(fs.readFileSync(json, 'utf8'));
       models.push({ id: name, name: model.name, description: model.description || '', dir: `${base}/${name}`,
                     dataset: datasetOf(model, name) });
     }
+    if (models.length) return models;
   }
-  return models;
+  return [];
 }
 
 fs.mkdirSync(path.join(out, 'samples'), { recursive: true });
@@ -162,7 +166,7 @@ for (const f of ['imgui.js', 'implot.js', 'imnodes.js', 'mod.js'])
 if (fs.existsSync(path.join(root, 'build/app/jsimgui/loader-extensions.js'))) files.push('build/app/jsimgui/loader-extensions.js');
 for (const m of models) {
   files.push(`${m.dir}/model.json`, `${m.dir}/weights.safetensors`);
-  if (m.samples) files.push(m.samples.images, m.samples.labels);
+  if (m.samples && !files.includes(m.samples.images)) files.push(m.samples.images, m.samples.labels);  // shared by a dataset's models
 }
 const version = files.filter((f) => f !== './').map((f) => {
   const st = fs.statSync(path.join(root, f));
