@@ -28,7 +28,7 @@ const SLICE_MS = 12;
 // Milliseconds the worker rests after each job slice, set by the page's frame
 // guard (frame_guard.js) when the interface's frame rate falls: 0 runs flat out.
 let restMs = 0;
-const kMaxRestMs = 20;
+const MAX_REST_MS = 20;
 
 // Typed arrays found in a result, so their buffers move instead of being copied.
 function transferables(value, found = []) {
@@ -302,7 +302,7 @@ async function pump() {
 self.onmessage = (event) => {
   const { id, op, args } = event.data;
   if (op === 'pace') {  // no reply: the page does not wait for it
-    restMs = Math.max(0, Math.min(kMaxRestMs, Number(args?.restMs) || 0));
+    restMs = Math.max(0, Math.min(MAX_REST_MS, Number(args?.restMs) || 0));
     return;
   }
   startup.firstMessage ??= epochNow();
