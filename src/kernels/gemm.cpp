@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/copy_floats.h"
 #include "kernels/cpu_features.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/thread_pool.h"
@@ -194,7 +195,7 @@ PackBuffers& thread_pack_buffers() {
       for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < rows && j < cols) ? c[i * ldc + j] : 0.0f;
   }
   kernel.tile(kc, a, a_stride, b, partial, nr, load_c);
-  for (int i = 0; i < rows; ++i) std::memcpy(c + i * ldc, partial + i * nr, sizeof(float) * cols);
+  for (int i = 0; i < rows; ++i) copy_floats(c + i * ldc, partial + i * nr, cols);
 }
 
 // C[m_begin:m_end, n_begin:n_end] (+)= op(A) op(B) for that rectangle. k > 0.

@@ -5,6 +5,8 @@
 // contiguous in the image and in the column, so they move as one block.
 #include "kernels/im2col.h"
 
+#include "kernels/copy_floats.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -87,7 +89,7 @@ void im2col_nhwc(const ConvGeometry& g, const float* image, int64_t row_begin, i
       for_each_tap(
           g, oh, ow,
           [&](int64_t c, int64_t i, int64_t count) {
-            std::memcpy(dst + c, image + i, static_cast<size_t>(count) * sizeof(float));
+            copy_floats(dst + c, image + i, count);
           },
           [&](int64_t c, int64_t count) { std::memset(dst + c, 0, static_cast<size_t>(count) * sizeof(float)); });
     }
@@ -108,7 +110,7 @@ void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_b
       const int64_t j = c % nr, len = std::min<int64_t>(count, nr - j);
       float* dst = row + (c / nr) * panel_size + j;
       if (src) {
-        std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(float));
+        copy_floats(dst, src, len);
         src += len;
       } else {
         std::memset(dst, 0, static_cast<size_t>(len) * sizeof(float));

@@ -29,6 +29,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/copy_floats.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/thread_pool.h"
@@ -372,7 +373,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
       const int64_t pixels = (r1 - r0) * g.out_w;
       float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
       if (b && !plan.weight_heavy)
-        for (int64_t i = 0; i < pixels; ++i) std::copy(b, b + plan.out_c, out + i * plan.out_c);
+        for (int64_t i = 0; i < pixels; ++i) copy_floats(out + i * plan.out_c, b, plan.out_c);
       // col_g: [pixels, K] per group, from the input itself or from its unfolding.
       const float* a;
       int64_t lda;
