@@ -497,6 +497,57 @@ TEST_CASE("conv2d: results are bitwise the same for 1, 2 and 3 threads", "[conv2
   }
 }
 
+// At stride 1, with one group, at most 64 output channels and at least a GEMM
+// panel's width of input channels, the input gradient is computed as a
+// convolution of dy with the flipped weight and mirrored padding. These shapes
+// take that route (40 input channels fill a panel of every kernel) with
+// non-square and even kernels, dilation in one direction only, asymmetric
+// padding from none to the kernel's whole extent, one output channel, and
+// several bands; and, for contrast, a padding beyond the extent (a 1x1 kernel
+// padded by 1), which must take the direct route.
+TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches direct loops, on any pool", "[conv2d]") {
+  REQUIRE(nl::gemm_f32_panel_width() <= 40);
+  std::vector<Case> cases;
+  auto add = [&](Shape x, int64_t cout, int kh, int kw, int dh, int dw, int pt, int pl, int pb, int pr) {
+    Conv2DParams p;
+    p.in_channels = x.c();
+    p.out_channels = cout;
+    p.kernel_h = kh;
+    p.kernel_w = kw;
+    p.dilation_h = dh;
+    p.dilation_w = dw;
+    p.pad_top = pt;
+    p.pad_left = pl;
+    p.pad_bottom = pb;
+    p.pad_right = pr;
+    cases.push_back({p, x});
+  };
+  add(Shape{2, 9, 11, 40}, 24, 3, 3, 1, 1, 1, 1, 1, 1);      // 'same'
+  add(Shape{1, 10, 9, 40}, 64, 2, 5, 1, 1, 0, 4, 1, 0);      // even and wide kernel, pads 0 to the whole extent
+  add(Shape{2, 12, 7, 40}, 1, 3, 1, 2, 1, 4, 0, 0, 0);       // dilated rows only, one output channel
+  add(Shape{1, 48, 40, 40}, 32, 3, 3, 1, 1, 2, 1, 0, 2);     // several bands of dx rows
+  add(Shape{1, 6, 6, 40}, 16, 1, 1, 1, 1, 1, 1, 1, 1);       // padding beyond the extent: the direct route
+  std::mt19937_64 rng(17);
+  nl::ThreadPool two(2), three(3);
+  for (const Case& c : cases) {
+    INFO(describe(c.params, c.input));
+    compare_with_reference(c, rng, nullptr);
+    compare_with_reference(c, rng, &two);
+    std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
+    Shape out;
+    REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
+    Tensor x(c.input), dy(out), prior_dx(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
+    nl::test::fill_uniform(x, rng);
+    nl::test::fill_uniform(dy, rng);
+    nl::test::fill_uniform(prior_dx, rng);  // the gradient is added to what dx holds
+    const Run a = run_conv(*conv, x, dy, prior_dx, zero_dw, zero_db, nullptr);
+    for (nl::ThreadPool* pool : {&two, &three}) {
+      const Run b = run_conv(*conv, x, dy, prior_dx, zero_dw, zero_db, pool);
+      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
+    }
+  }
+}
+
 // ---- 5. im2col / col2im -----------------------------------------------------------
 
 TEST_CASE("im2col picks the right pixels, its packed-panel form matches, and col2im is its adjoint", "[conv2d][im2col]") {
