@@ -1,11 +1,13 @@
 // The Op conventions of nn/op.h, checked on every op of src/nn/ops at once:
 // backward adds into input gradients (+=), a null input gradient is skipped,
 // parameter gradients accumulate only when asked, output_shape rejects a
-// wrong input count with a message naming the op, and results do not depend
-// on the thread count.
+// wrong input count with a message naming the op, results do not depend on
+// the thread count, and forward writes every element of its output.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <functional>
+#include <limits>
 
 #include "kernels/thread_pool.h"
 #include "nn/ops/add.h"
@@ -13,6 +15,8 @@
 #include "nn/ops/batch_norm.h"
 #include "nn/ops/clip.h"
 #include "nn/ops/concat.h"
+#include "nn/ops/conv2d.h"
+#include "nn/ops/dense.h"
 #include "nn/ops/dropout.h"
 #include "nn/ops/flatten.h"
 #include "nn/ops/global_avg_pool.h"
@@ -179,6 +183,61 @@ TEST_CASE("every op gives the same bits with 1, 2 and 3 threads on tensors of se
       const std::vector<Tensor> dx_threaded = run_backward(*threaded[c].op, ins, y, dy, shared);
       for (size_t i = 0; i < dx.size(); ++i)
         for (int64_t e = 0; e < dx[i].elements(); ++e) differ += dx[i][e] != dx_threaded[i][e];
+      REQUIRE(differ == 0);
+    }
+  }
+}
+
+TEST_CASE("every op writes its whole output: forward into a NaN-filled output gives the zeroed one's bits", "[ops]") {
+  // The executor hands forward its output from the previous pass without
+  // clearing it (op.h), so an op that adds into its output or skips an element
+  // would read stale values; NaN makes any such read visible.
+  std::vector<Case> cases = every_op(Shape{2, 9, 7, 3});
+  auto conv = [&](int64_t cin, int64_t cout, int k, int stride, int groups, bool bias, Shape input) {
+    Conv2DParams p;
+    p.in_channels = cin;
+    p.out_channels = cout;
+    p.kernel_h = p.kernel_w = k;
+    p.stride_h = p.stride_w = stride;
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = k / 2;
+    p.groups = groups;
+    p.has_bias = bias;
+    cases.push_back({unwrap(Conv2D::create(p)), {input}});
+  };
+  conv(8, 16, 3, 1, 1, true, Shape{2, 9, 7, 8});    // im2col + GEMM
+  conv(8, 16, 3, 2, 1, false, Shape{2, 9, 7, 8});   // without bias
+  conv(8, 8, 3, 1, 8, true, Shape{2, 9, 7, 8});     // depthwise
+  conv(8, 12, 1, 1, 1, true, Shape{2, 9, 7, 8});    // pointwise
+  conv(8, 16, 3, 1, 4, true, Shape{2, 9, 7, 8});    // grouped
+  conv(8, 64, 3, 1, 1, true, Shape{1, 3, 3, 8});    // weight-heavy: more output channels than pixels
+  for (bool bias : {true, false}) {
+    cases.push_back({unwrap(Dense::create(24, 10, bias)), {Shape{2, 24}}});   // direct loops
+    cases.push_back({unwrap(Dense::create(24, 10, bias)), {Shape{16, 24}}});  // GEMM
+  }
+  std::mt19937_64 rng(803);
+  ThreadPool two(2);
+  for (Case& c : cases) {
+    Op& op = *c.op;
+    for (const Param& p : op.params())
+      for (int64_t e = 0; e < p.value->elements(); ++e) (*p.value)[e] = std::uniform_real_distribution<float>(-1, 1)(rng);
+    for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &two}) {
+      INFO(op.type() << (c.training ? " (training)" : "") << ", input " << c.inputs[0].str() << ", "
+                     << (pool ? 2 : 1) << " thread(s)");
+      OpContext ctx;
+      ctx.pool = pool;
+      ctx.training = c.training;
+      ctx.seed = 7;
+      std::vector<Tensor> xs;
+      for (const Shape& s : c.inputs) xs.push_back(random_tensor(s, rng, -2.0f, 2.0f));
+      std::vector<const Tensor*> ins;
+      for (const Tensor& t : xs) ins.push_back(&t);
+      const Tensor zeroed = run_forward(op, ins, ctx);
+      Tensor stale(zeroed.shape());
+      stale.fill(std::numeric_limits<float>::quiet_NaN());
+      op.forward(ctx, ins, stale);
+      int64_t differ = 0;
+      for (int64_t e = 0; e < zeroed.elements(); ++e)
+        differ += std::memcmp(&zeroed.data()[e], &stale.data()[e], sizeof(float)) != 0;
       REQUIRE(differ == 0);
     }
   }

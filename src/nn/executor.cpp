@@ -54,7 +54,7 @@ Status Executor::forward_until(const Tensor& input, int last, bool training, uin
     ins.clear();
     for (int id : n.inputs) ins.push_back(&values_[static_cast<size_t>(id)]);
     Tensor& out = values_[static_cast<size_t>(i)];
-    out.resize(shapes_[static_cast<size_t>(i)]);
+    out.resize_for_overwrite(shapes_[static_cast<size_t>(i)]);  // forward writes every element (op.h)
     ctx.seed = seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;  // distinct stream per node
     timed(profile_ ? &profile_->forward_ms : nullptr, i, [&] {
       if (!backend_ || !backend_->forward_node(ctx, i, ins, out)) n.op->forward(ctx, ins, out);

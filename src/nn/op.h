@@ -47,7 +47,8 @@ class Op {
   // then assume the shapes are valid.
   virtual Status output_shape(std::span<const Shape> inputs, Shape* output) const = 0;
 
-  // output has been resized to output_shape() by the caller.
+  // output has been resized to output_shape() by the caller; its values are
+  // unspecified (it may hold an earlier pass's): forward writes every element.
   virtual void forward(const OpContext& ctx, std::span<const Tensor* const> inputs, Tensor& output) = 0;
 
   // Given d(loss)/d(output) in output_grad, accumulates d(loss)/d(input i)
