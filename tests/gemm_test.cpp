@@ -186,12 +186,16 @@ TEST_CASE("gemm kernels cross cache-block boundaries", "[gemm]") {
 }
 
 TEST_CASE("gemm kernels on default blocks with K past one block", "[gemm]") {
-  // K = 300 crosses the default K block (256) once, with a tail of 44.
+  // The default cuts K into equal blocks of at most 256: K = 300 into two of
+  // 150, K = 577 into three of 193 with a last one of 191, K = 513 into three
+  // of 171, K = 256 into one.
   for (const F32GemmKernel* kernel : runnable_kernels()) {
-    for (int combo = 0; combo < 4; ++combo) {
-      const Problem p(2 * kernel->mr + 3, 2 * kernel->nr + 5, 300, combo & 1, combo & 2, combo == 3, 1, 900 + combo);
-      check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
-                              describe(*kernel, p));
+    for (int64_t k : {256, 300, 513, 577}) {
+      for (int combo = 0; combo < 4; ++combo) {
+        const Problem p(2 * kernel->mr + 3, 2 * kernel->nr + 5, k, combo & 1, combo & 2, combo == 3, 1, 900 + combo);
+        check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                                describe(*kernel, p));
+      }
     }
   }
 }

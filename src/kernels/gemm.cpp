@@ -50,6 +50,10 @@ const F32GemmKernel& choose_best_kernel() {
 // Largest register tile any kernel uses; partial tiles go through a buffer this big.
 constexpr int kMaxTileElements = 16 * 64;
 
+// The longest K block: an mr x kc tile of A stays in L1 and a kc x nc block of
+// B in L2. K is cut into equal blocks no longer than this.
+constexpr int64_t kMaxKc = 256;
+
 // Below this many flops per thread, one thread is quicker than waking the pool.
 constexpr double kMinFlopsPerThread = 2.0 * 1024 * 1024;
 
@@ -160,10 +164,15 @@ struct Blocks {
   int64_t kc, mc, nc;
 };
 
-Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmTuning& b) {
+Blocks resolve_blocking(const F32GemmKernel& kernel, const F32GemmTuning& b, int64_t k) {
   const auto round_up = [](int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; };
   Blocks r;
-  r.kc = b.kc > 0 ? b.kc : 256;
+  if (b.kc > 0) {
+    r.kc = b.kc;
+  } else {
+    const int64_t blocks = std::max<int64_t>((k + kMaxKc - 1) / kMaxKc, 1);
+    r.kc = std::max<int64_t>((k + blocks - 1) / blocks, 1);
+  }
   // Rows of op(A) per pass; only sizes the packed copy of a transposed A.
   r.mc = round_up(b.mc > 0 ? b.mc : 128, kernel.mr);
   // kc x nc of packed B: about 1 MB, half the L2 of the cores we measured.
@@ -286,7 +295,7 @@ void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& g, Thread
       for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + g.n, 0.0f);
     return;
   }
-  const Blocks blocks = resolve_blocking(kernel, tuning);
+  const Blocks blocks = resolve_blocking(kernel, tuning, g.k);
   const int threads = pool ? pool->threads() : 1;
   const int64_t m_tiles = (g.m + kernel.mr - 1) / kernel.mr;
   const int64_t n_tiles = (g.n + kernel.nr - 1) / kernel.nr;
