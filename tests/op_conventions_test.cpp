@@ -69,6 +69,18 @@ std::vector<Case> every_op(const Shape& image = Shape{2, 5, 4, 3}) {
   return cases;
 }
 
+// Random tensors of the given shapes, and the pointers forward/backward take.
+struct Inputs {
+  std::vector<Tensor> values;
+  std::vector<const Tensor*> ptrs;
+};
+Inputs random_inputs(const std::vector<Shape>& shapes, std::mt19937_64& rng, float lo, float hi) {
+  Inputs in;
+  for (const Shape& s : shapes) in.values.push_back(random_tensor(s, rng, lo, hi));
+  for (const Tensor& t : in.values) in.ptrs.push_back(&t);
+  return in;
+}
+
 }  // namespace
 
 TEST_CASE("every op adds into input gradients and skips null ones", "[ops]") {
@@ -79,10 +91,9 @@ TEST_CASE("every op adds into input gradients and skips null ones", "[ops]") {
     OpContext ctx;
     ctx.training = c.training;
     ctx.seed = 7;
-    std::vector<Tensor> xs;
-    for (const Shape& s : c.inputs) xs.push_back(random_tensor(s, rng, -2.0f, 2.0f));
-    std::vector<const Tensor*> ins;
-    for (const Tensor& t : xs) ins.push_back(&t);
+    const Inputs inputs = random_inputs(c.inputs, rng, -2.0f, 2.0f);
+    const std::vector<Tensor>& xs = inputs.values;
+    const std::vector<const Tensor*>& ins = inputs.ptrs;
     const Tensor y = run_forward(op, ins, ctx);
     const Tensor dy = random_tensor(y.shape(), rng);
 
@@ -168,10 +179,8 @@ TEST_CASE("every op gives the same bits with 1, 2 and 3 threads on tensors of se
       alone.training = shared.training = one_thread[c].training;
       alone.seed = shared.seed = 7;
       shared.pool = pool;
-      std::vector<Tensor> xs;
-      for (const Shape& s : one_thread[c].inputs) xs.push_back(random_tensor(s, rng, -4.0f, 4.0f));
-      std::vector<const Tensor*> ins;
-      for (const Tensor& t : xs) ins.push_back(&t);
+      const Inputs inputs = random_inputs(one_thread[c].inputs, rng, -4.0f, 4.0f);
+      const std::vector<const Tensor*>& ins = inputs.ptrs;
       const Tensor y = run_forward(*one_thread[c].op, ins, alone);
       const Tensor y_threaded = run_forward(*threaded[c].op, ins, shared);
       REQUIRE(y.elements() == y_threaded.elements());
@@ -227,10 +236,8 @@ TEST_CASE("every op writes its whole output: forward into a NaN-filled output gi
       ctx.pool = pool;
       ctx.training = c.training;
       ctx.seed = 7;
-      std::vector<Tensor> xs;
-      for (const Shape& s : c.inputs) xs.push_back(random_tensor(s, rng, -2.0f, 2.0f));
-      std::vector<const Tensor*> ins;
-      for (const Tensor& t : xs) ins.push_back(&t);
+      const Inputs inputs = random_inputs(c.inputs, rng, -2.0f, 2.0f);
+      const std::vector<const Tensor*>& ins = inputs.ptrs;
       const Tensor zeroed = run_forward(op, ins, ctx);
       Tensor stale(zeroed.shape());
       stale.fill(std::numeric_limits<float>::quiet_NaN());
