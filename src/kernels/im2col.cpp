@@ -5,11 +5,11 @@
 // contiguous in the image and in the column, so they move as one block.
 #include "kernels/im2col.h"
 
-#include "kernels/copy_floats.h"
-
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+
+#include "kernels/copy_floats.h"
 
 namespace nl {
 
