@@ -3,7 +3,7 @@
 # the same models, weights and inputs (tools/peers/export_models.py exports them once from
 # PyTorch with fixed seeds), then docs/BENCHMARKS.md and docs/BENCHMARKS.json.
 #
-# Usage: tools/bench peers [--runs 20] [--warmup 3] [--rounds 2] [--threads 1,2]
+# Usage: tools/bench peers [--runs 20] [--warmup 3] [--rounds 3] [--threads 1,2]
 #          [--models cnn_a,resnet18,fashion_vgg] [--engines LIST] [--resnet-batch64]
 #          [--fashion-model DIR] [--quick] [--report-dir DIR]
 #   --engines      any of: neuronlens-native neuronlens-wasm tfjs-wasm ort-wasm
@@ -31,7 +31,7 @@ JOBS=${JOBS:-2}
 OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-pthread
 REFBLAS_DIR=/usr/lib/x86_64-linux-gnu/blas
 
-runs=20 warmup=3 rounds=2 threads=1,2 models=cnn_a,resnet18,fashion_vgg
+runs=20 warmup=3 rounds=3 threads=1,2 models=cnn_a,resnet18,fashion_vgg
 engines="neuronlens-native neuronlens-wasm tfjs-wasm ort-wasm pytorch-ref pytorch-openblas gemm rss"
 resnet_b64=0 fashion_model="" report_dir=docs
 while [ $# -gt 0 ]; do
