@@ -3,10 +3,11 @@
 // count; and the built-in input gradient (what a visualization step runs
 // backward: dcol = dy W then col2im, or at stride 1 with at most 64 output
 // channels a convolution of dy with the flipped weight; the same FLOPs as the
-// forward either way). The 3x3
-// stages all cost 2 * H*W * C*C*9 = 231 MFLOP, but deep ones (7x7 pixels, a
-// 9 MB weight) are bound by the weight's traffic, shallow ones by arithmetic. Names read conv<k>x<k>[s2]/<impl>/<cin>to<cout>_<size>x<size>,
-// e.g. conv3x3/builtin/64to64_56x56, conv3x3/builtin_input_grad/64to64_56x56.
+// forward either way). The 3x3 stages all cost 2 * H*W * C*C*9 = 231 MFLOP,
+// but deep ones (7x7 pixels, a 9 MB weight) are bound by the weight's
+// traffic, shallow ones by arithmetic. Names read
+// conv<k>x<k>[s2]/<impl>/<cin>to<cout>_<size>x<size>, e.g.
+// conv3x3/builtin/64to64_56x56, conv3x3/builtin_input_grad/64to64_56x56.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
