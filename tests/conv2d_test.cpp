@@ -548,6 +548,62 @@ TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches dir
   }
 }
 
+// With one group and no horizontal dilation, and a kernel row of at least 64
+// floats (KW * Cin), the forward pass and the flipped-weight input gradient
+// read each pixel's kernel rows in place (im2col_row_pointers and
+// gemm_f32_indirect) instead of unfolding them. These shapes take that route
+// with: partial register tiles; a kernel row longer than one K block (3 x 100
+// floats) without a bias, so nothing is in C before the first block; strides,
+// vertical dilation and uneven padding, so some kernel rows are cut at the
+// left or right edge; padding so wide that whole kernel rows fall above the
+// image or entirely beside it; and, for contrast, horizontal dilation, which
+// must take the unfolding route.
+TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct loops, on any pool", "[conv2d]") {
+  std::vector<Case> cases;
+  auto add = [&](Shape x, int64_t cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr,
+                 bool bias) {
+    Conv2DParams p;
+    p.in_channels = x.c();
+    p.out_channels = cout;
+    p.kernel_h = kh;
+    p.kernel_w = kw;
+    p.stride_h = sh;
+    p.stride_w = sw;
+    p.dilation_h = dh;
+    p.dilation_w = dw;
+    p.pad_top = pt;
+    p.pad_left = pl;
+    p.pad_bottom = pb;
+    p.pad_right = pr;
+    p.has_bias = bias;
+    cases.push_back({p, x});
+  };
+  add(Shape{2, 9, 11, 40}, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true);     // 'same', partial tiles
+  add(Shape{1, 10, 12, 100}, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false);  // kernel rows of 300 floats, no bias
+  add(Shape{1, 11, 9, 32}, 16, 2, 5, 2, 3, 2, 1, 3, 4, 0, 2, true);     // strides, vertical dilation, uneven pads
+  add(Shape{2, 6, 5, 24}, 8, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4, false);      // rows wholly above, below and beside
+  add(Shape{1, 9, 10, 40}, 12, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, true);     // dilated across: unfolded instead
+  std::mt19937_64 rng(23);
+  nl::ThreadPool two(2), three(3);
+  for (const Case& c : cases) {
+    INFO(describe(c.params, c.input));
+    compare_with_reference(c, rng, nullptr);
+    compare_with_reference(c, rng, &two);
+    std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
+    Shape out;
+    REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
+    Tensor x(c.input), dy(out), zero_dx(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
+    nl::test::fill_uniform(x, rng);
+    nl::test::fill_uniform(dy, rng);
+    const Run a = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, nullptr);
+    for (nl::ThreadPool* pool : {&two, &three}) {
+      const Run b = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, pool);
+      for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
+      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
+    }
+  }
+}
+
 // ---- 5. im2col / col2im -----------------------------------------------------------
 
 TEST_CASE("im2col picks the right pixels, its packed-panel form matches, and col2im is its adjoint", "[conv2d][im2col]") {

@@ -4,6 +4,7 @@
 // cache blocks (so small matrices cross every block boundary), and checks that
 // one and two threads give bit-identical results.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -297,4 +298,71 @@ TEST_CASE("gemm with op(B) packed beforehand matches the reference and the unpac
     nl::gemm_f32(with_packed, &pool);
   });
   check_against_reference(p, c, "gemm_f32 with packed B");
+}
+
+namespace {
+
+// Runs p (op(A) not transposed, K = segments * segment_k) as an indirect GEMM:
+// every segment of every row of A is copied to its own place in a shuffled
+// pool, and the row pointers name those copies, so the result can only be
+// right if each pointer is followed.
+std::vector<float> run_indirect(const F32GemmKernel& kernel, const Problem& p, int64_t segments, nl::ThreadPool* pool,
+                                uint32_t seed) {
+  const GemmArgs& g = p.args;
+  const int64_t segment_k = g.k / segments;
+  const int64_t count = segments * g.m;
+  std::vector<int64_t> place(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) place[static_cast<size_t>(i)] = i;
+  std::shuffle(place.begin(), place.end(), std::mt19937(seed));
+  std::vector<float> copies(static_cast<size_t>(count * segment_k));
+  std::vector<const float*> rows(static_cast<size_t>(count));
+  for (int64_t s = 0; s < segments; ++s)
+    for (int64_t i = 0; i < g.m; ++i) {
+      float* copy = copies.data() + place[static_cast<size_t>(s * g.m + i)] * segment_k;
+      std::memcpy(copy, p.a.data() + i * g.lda + s * segment_k, sizeof(float) * segment_k);
+      rows[static_cast<size_t>(s * g.m + i)] = copy;
+    }
+  std::vector<float> packed(static_cast<size_t>(nl::gemm_f32_packed_b_size_for(kernel, g.k, g.n)));
+  nl::gemm_f32_pack_b_for(kernel, g, packed.data(), nullptr);
+  return p.run([&](const GemmArgs& run_args) {
+    nl::IndirectGemmArgs args;
+    args.m = g.m;
+    args.n = g.n;
+    args.segments = segments;
+    args.segment_k = segment_k;
+    args.rows = rows.data();
+    args.packed_b = packed.data();
+    args.c = run_args.c;
+    args.ldc = g.ldc;
+    args.accumulate = g.accumulate;
+    nl::gemm_f32_indirect_with_kernel(kernel, args, pool);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("indirect gemm follows its row pointers: reference across tile tails and K blocks, any pool", "[gemm]") {
+  nl::ThreadPool pool(2);
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    const int mr = kernel->mr, nr = kernel->nr;
+    struct Shape {
+      int64_t m, n, segments, segment_k;
+    };
+    // Partial row and column tiles; one segment or several; segments of one
+    // float, of a few, and longer than one K block (300 and 513 are cut in 2 and 3).
+    const Shape shapes[] = {{1, 1, 1, 1},          {mr - 1, nr + 1, 3, 7},  {mr + 1, nr - 1, 2, 300},
+                            {3 * mr + 1, 2 * nr + 3, 3, 96}, {2 * mr, nr, 1, 513}, {131, 67, 3, 100}};
+    uint32_t seed = 9000;
+    for (const Shape& s : shapes)
+      for (int combo = 0; combo < 4; ++combo) {
+        const bool trans_b = combo & 1, accumulate = combo & 2;
+        const Problem p(s.m, s.n, s.segments * s.segment_k, false, trans_b, accumulate, 3, seed++);
+        const std::string what = describe(*kernel, p, (" segments=" + std::to_string(s.segments)).c_str());
+        INFO(what);
+        const std::vector<float> one = run_indirect(*kernel, p, s.segments, nullptr, seed);
+        check_against_reference(p, one, what);
+        const std::vector<float> two = run_indirect(*kernel, p, s.segments, &pool, seed);
+        REQUIRE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+      }
+  }
 }

@@ -26,9 +26,15 @@ namespace nl {
 // thread that computed it.
 using F32GemmTileFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
                                bool load_c);
+// The same tile with row i of A at rows[i] (MR pointers, kc floats each), for
+// the indirect GEMM: a convolution's kernel rows read where they lie in the
+// image. <name> is <name>_rows with rows a + i * a_stride.
+using F32GemmRowsTileFn = void (*)(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                                   bool load_c);
 
-#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) \
-  void name(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc, bool load_c);
+#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check)                                                          \
+  void name(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc, bool load_c); \
+  void name##_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc, bool load_c);
 #include "kernels/f32_gemm.inc"
 #undef NL_F32_GEMM_KERNEL
 
@@ -37,6 +43,7 @@ struct F32GemmKernel {
   int mr;
   int nr;
   F32GemmTileFn tile;
+  F32GemmRowsTileFn rows_tile;
   bool supported;  // this CPU can run it (always true in wasm: the build decided)
 };
 
@@ -71,5 +78,9 @@ void gemm_f32_pack_b_for(const F32GemmKernel& kernel, const GemmArgs& args, floa
 // bit-identical for any thread count, split, mc and nc: only kc changes them.
 void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& args, ThreadPool* pool,
                           const F32GemmTuning& tuning = {});
+
+// gemm_f32_indirect with a chosen kernel (args.packed_b packed for it).
+// Results are bit-identical for any thread count.
+void gemm_f32_indirect_with_kernel(const F32GemmKernel& kernel, const IndirectGemmArgs& args, ThreadPool* pool);
 
 }  // namespace nl

@@ -13,9 +13,8 @@
 
 namespace nl {
 
-NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c,
-                                               int64_t ldc, bool load_c) {
-  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar_rows(int64_t kc, const float* const* rows, const float* b, float* c,
+                                                    int64_t ldc, bool load_c) {
   float acc[4][4] = {};
   for (int64_t k = 0; k < kc; ++k, b += 4) {
     for (int i = 0; i < 4; ++i) {
@@ -25,6 +24,12 @@ NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64
   }
   for (int i = 0; i < 4; ++i, c += ldc)
     for (int j = 0; j < 4; ++j) c[j] = load_c ? c[j] + acc[i][j] : acc[i][j];
+}
+
+void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                          bool load_c) {
+  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  f32_gemm_4x4__scalar_rows(kc, rows, b, c, ldc, load_c);
 }
 
 }  // namespace nl

@@ -9,12 +9,12 @@
 
 namespace nl {
 
-void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                            bool load_c) {
-  const float* a0 = a;
-  const float* a1 = a0 + a_stride;
-  const float* a2 = a1 + a_stride;
-  const float* a3 = a2 + a_stride;
+void f32_gemm_4x8__wasmsimd_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                                 bool load_c) {
+  const float* a0 = rows[0];
+  const float* a1 = rows[1];
+  const float* a2 = rows[2];
+  const float* a3 = rows[3];
   v128_t c0l = wasm_f32x4_splat(0.0f), c0h = c0l, c1l = c0l, c1h = c0l;
   v128_t c2l = c0l, c2h = c0l, c3l = c0l, c3h = c0l;
   for (int64_t k = 0; k < kc; ++k, b += 8) {
@@ -33,9 +33,9 @@ void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const 
     c3l = wasm_f32x4_add(c3l, wasm_f32x4_mul(va3, bl));
     c3h = wasm_f32x4_add(c3h, wasm_f32x4_mul(va3, bh));
   }
-  const v128_t rows[4][2] = {{c0l, c0h}, {c1l, c1h}, {c2l, c2h}, {c3l, c3h}};
+  const v128_t acc[4][2] = {{c0l, c0h}, {c1l, c1h}, {c2l, c2h}, {c3l, c3h}};
   for (int i = 0; i < 4; ++i, c += ldc) {
-    v128_t lo = rows[i][0], hi = rows[i][1];
+    v128_t lo = acc[i][0], hi = acc[i][1];
     if (load_c) {
       lo = wasm_f32x4_add(wasm_v128_load(c), lo);
       hi = wasm_f32x4_add(wasm_v128_load(c + 4), hi);
@@ -43,6 +43,12 @@ void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const 
     wasm_v128_store(c, lo);
     wasm_v128_store(c + 4, hi);
   }
+}
+
+void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                            bool load_c) {
+  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  f32_gemm_4x8__wasmsimd_rows(kc, rows, b, c, ldc, load_c);
 }
 
 }  // namespace nl

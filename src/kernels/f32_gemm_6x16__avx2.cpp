@@ -9,14 +9,14 @@
 
 namespace nl {
 
-void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                         bool load_c) {
-  const float* a0 = a;
-  const float* a1 = a0 + a_stride;
-  const float* a2 = a1 + a_stride;
-  const float* a3 = a2 + a_stride;
-  const float* a4 = a3 + a_stride;
-  const float* a5 = a4 + a_stride;
+void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                              bool load_c) {
+  const float* a0 = rows[0];
+  const float* a1 = rows[1];
+  const float* a2 = rows[2];
+  const float* a3 = rows[3];
+  const float* a4 = rows[4];
+  const float* a5 = rows[5];
   __m256 c0l = _mm256_setzero_ps(), c0h = c0l, c1l = c0l, c1h = c0l, c2l = c0l, c2h = c0l;
   __m256 c3l = c0l, c3h = c0l, c4l = c0l, c4h = c0l, c5l = c0l, c5h = c0l;
   for (int64_t k = 0; k < kc; ++k, b += 16) {
@@ -41,9 +41,9 @@ void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const flo
     c5l = _mm256_fmadd_ps(ak, bl, c5l);
     c5h = _mm256_fmadd_ps(ak, bh, c5h);
   }
-  const __m256 rows[6][2] = {{c0l, c0h}, {c1l, c1h}, {c2l, c2h}, {c3l, c3h}, {c4l, c4h}, {c5l, c5h}};
+  const __m256 acc[6][2] = {{c0l, c0h}, {c1l, c1h}, {c2l, c2h}, {c3l, c3h}, {c4l, c4h}, {c5l, c5h}};
   for (int i = 0; i < 6; ++i, c += ldc) {
-    __m256 lo = rows[i][0], hi = rows[i][1];
+    __m256 lo = acc[i][0], hi = acc[i][1];
     if (load_c) {
       lo = _mm256_add_ps(_mm256_loadu_ps(c), lo);
       hi = _mm256_add_ps(_mm256_loadu_ps(c + 8), hi);
@@ -51,6 +51,13 @@ void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const flo
     _mm256_storeu_ps(c, lo);
     _mm256_storeu_ps(c + 8, hi);
   }
+}
+
+void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                         bool load_c) {
+  const float* rows[6];
+  for (int i = 0; i < 6; ++i) rows[i] = a + i * a_stride;
+  f32_gemm_6x16__avx2_rows(kc, rows, b, c, ldc, load_c);
 }
 
 }  // namespace nl

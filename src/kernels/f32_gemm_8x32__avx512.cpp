@@ -8,10 +8,8 @@
 
 namespace nl {
 
-void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                           bool load_c) {
-  const float* rows[8];
-  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
+void f32_gemm_8x32__avx512_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                                bool load_c) {
   __m512 acc[8][2];
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k, b += 32) {
@@ -32,6 +30,13 @@ void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const f
     _mm512_storeu_ps(c, lo);
     _mm512_storeu_ps(c + 16, hi);
   }
+}
+
+void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
+                           bool load_c) {
+  const float* rows[8];
+  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
+  f32_gemm_8x32__avx512_rows(kc, rows, b, c, ldc, load_c);
 }
 
 }  // namespace nl

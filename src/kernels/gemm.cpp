@@ -29,7 +29,7 @@ namespace {
 
 std::vector<F32GemmKernel> make_kernel_table() {
   std::vector<F32GemmKernel> table;
-#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) table.push_back({#name, mr, nr, &name, bool(cpu_check)});
+#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) table.push_back({#name, mr, nr, &name, &name##_rows, bool(cpu_check)});
 #include "kernels/f32_gemm.inc"
 #undef NL_F32_GEMM_KERNEL
   return table;
@@ -273,6 +273,55 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
   }
 }
 
+// run_edge_tile for the indirect GEMM: the tile is computed whole into a buffer.
+[[gnu::noinline]] void run_rows_edge_tile(const F32GemmKernel& kernel, int64_t kc, const float* const* rows,
+                                          const float* b, float* c, int64_t ldc, int tile_rows, int cols,
+                                          bool load_c) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  alignas(64) float partial[kMaxTileElements];
+  if (load_c) {
+    for (int i = 0; i < mr; ++i)
+      for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < tile_rows && j < cols) ? c[i * ldc + j] : 0.0f;
+  }
+  kernel.rows_tile(kc, rows, b, partial, nr, load_c);
+  for (int i = 0; i < tile_rows; ++i) copy_floats(c + i * ldc, partial + i * nr, cols);
+}
+
+constexpr int kMaxMr = 16;
+
+// Rows [m_begin, m_end) of an indirect GEMM's C (m_begin a multiple of mr).
+// Per tile of mr rows, every segment's K blocks in order, each against all B
+// panels: the tile's A rows stay in L1 while the packed B streams past (the
+// conv routes that use this keep B within L2).
+void indirect_rectangle(const F32GemmKernel& kernel, const IndirectGemmArgs& g, int64_t kc_max, int64_t m_begin,
+                        int64_t m_end) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  const int64_t k = g.segments * g.segment_k;
+  const float* tile[kMaxMr];
+  for (int64_t ir = m_begin; ir < m_end; ir += mr) {
+    const int rows = static_cast<int>(std::min<int64_t>(mr, m_end - ir));
+    float* c_row = g.c + ir * g.ldc;
+    for (int64_t s = 0; s < g.segments; ++s) {
+      const float* const* segment = g.rows + s * g.m + ir;
+      for (int64_t k0 = 0; k0 < g.segment_k; k0 += kc_max) {
+        const int64_t kc = std::min(kc_max, g.segment_k - k0);
+        const bool load_c = g.accumulate || s > 0 || k0 > 0;
+        // Rows past m repeat the last one; the edge tile drops their results.
+        for (int i = 0; i < mr; ++i) tile[i] = segment[std::min(i, rows - 1)] + k0;
+        const float* b_block = g.packed_b + (s * g.segment_k + k0) * nr;
+        for (int64_t jr = 0; jr < g.n; jr += nr) {
+          const float* b_panel = b_block + (jr / nr) * k * nr;
+          const int cols = static_cast<int>(std::min<int64_t>(nr, g.n - jr));
+          if (rows == mr && cols == nr)
+            kernel.rows_tile(kc, tile, b_panel, c_row + jr, g.ldc, load_c);
+          else
+            run_rows_edge_tile(kernel, kc, tile, b_panel, c_row + jr, g.ldc, rows, cols, load_c);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // ---- 4. thread split and entry points -------------------------------------------
@@ -329,6 +378,34 @@ void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& g, Thread
       gemm_rectangle(kernel, g, blocks, 0, g.m, begin * kernel.nr, std::min(g.n, end * kernel.nr));
     });
   }
+}
+
+void gemm_f32_indirect_with_kernel(const F32GemmKernel& kernel, const IndirectGemmArgs& g, ThreadPool* pool) {
+  assert(kernel.supported && kernel.mr <= kMaxMr && kernel.mr * kernel.nr <= kMaxTileElements);
+  assert(g.m >= 0 && g.n >= 0 && g.segments >= 0 && g.segment_k >= 0);
+  if (g.m == 0 || g.n == 0) return;
+  if (g.segments == 0 || g.segment_k == 0) {
+    if (!g.accumulate)
+      for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + g.n, 0.0f);
+    return;
+  }
+  // K blocks within a segment follow gemm_f32's rule (equal, at most kMaxKc).
+  const int64_t kc = resolve_blocking(kernel, F32GemmTuning{}, g.segment_k).kc;
+  const int64_t m_tiles = (g.m + kernel.mr - 1) / kernel.mr;
+  const int threads = pool ? pool->threads() : 1;
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) *
+                       static_cast<double>(g.segments * g.segment_k);
+  if (threads > 1 && m_tiles > 1 && flops >= kMinFlopsPerThread * threads) {
+    pool->parallel_for(m_tiles, [&](int64_t begin, int64_t end) {
+      indirect_rectangle(kernel, g, kc, begin * kernel.mr, std::min(g.m, end * kernel.mr));
+    });
+  } else {
+    indirect_rectangle(kernel, g, kc, 0, g.m);
+  }
+}
+
+void gemm_f32_indirect(const IndirectGemmArgs& args, ThreadPool* pool) {
+  gemm_f32_indirect_with_kernel(f32_gemm_best_kernel(), args, pool);
 }
 
 int64_t gemm_f32_packed_b_size_for(const F32GemmKernel& kernel, int64_t k, int64_t n) {

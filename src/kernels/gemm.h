@@ -46,6 +46,24 @@ int64_t gemm_f32_packed_b_size(int64_t k, int64_t n);
 // The results are bit-identical to unpacked calls.
 void gemm_f32_pack_b(const GemmArgs& args, float* out, ThreadPool* pool);
 
+// The indirect GEMM: C[m x n] (+)= A * op(B), where A's K = segments *
+// segment_k columns are given per row and segment by pointer: segment s of row
+// i is the segment_k floats at rows[s * m + i]. A convolution names the kernel
+// rows of each output pixel where they lie in the image, so nothing is
+// unfolded (im2col writes each input float KH*KW times). op(B) [K x n] is
+// packed by gemm_f32_pack_b. Each C element is summed segment by segment, in
+// order, whatever thread computes it.
+struct IndirectGemmArgs {
+  int64_t m = 0, n = 0;
+  int64_t segments = 0, segment_k = 0;
+  const float* const* rows = nullptr;
+  const float* packed_b = nullptr;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;
+};
+void gemm_f32_indirect(const IndirectGemmArgs& args, ThreadPool* pool);
+
 // Plain loops, accumulated in double: the oracle the fast kernels are tested against.
 void gemm_f32_reference(const GemmArgs& args);
 

@@ -129,6 +129,39 @@ void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_b
   }
 }
 
+int64_t im2col_row_pointers(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
+                            const float* zeros, float* edge, const float** rows) {
+  assert(row_begin >= 0 && row_begin <= row_end && row_end <= g.out_h);
+  assert(g.groups == 1 && g.dilation_w == 1);
+  const int64_t pixels = (row_end - row_begin) * g.out_w;
+  const int64_t segment = int64_t{g.kernel_w} * g.in_c;
+  int64_t used = 0, p = 0;
+  for (int64_t oh = row_begin; oh < row_end; ++oh) {
+    for (int64_t ow = 0; ow < g.out_w; ++ow, ++p) {
+      const int64_t iw0 = ow * g.stride_w - g.pad_left;
+      const TapRange cols = valid_taps(iw0, g.kernel_w, 1, g.in_w);
+      for (int kh = 0; kh < g.kernel_h; ++kh) {
+        const int64_t ih = oh * g.stride_h - g.pad_top + int64_t{kh} * g.dilation_h;
+        const float*& slot = rows[kh * pixels + p];
+        if (ih < 0 || ih >= g.in_h || cols.end <= cols.begin) {
+          slot = zeros;
+        } else if (cols.begin == 0 && cols.end == g.kernel_w) {
+          slot = image + (ih * g.in_w + iw0) * g.in_c;
+        } else {
+          float* dst = edge + used;
+          const int64_t before = cols.begin * g.in_c, inside = (cols.end - cols.begin) * g.in_c;
+          std::memset(dst, 0, static_cast<size_t>(before) * sizeof(float));
+          copy_floats(dst + before, image + (ih * g.in_w + iw0 + cols.begin) * g.in_c, inside);
+          std::memset(dst + before + inside, 0, static_cast<size_t>(segment - before - inside) * sizeof(float));
+          slot = dst;
+          used += segment;
+        }
+      }
+    }
+  }
+  return used;
+}
+
 void col2im_nhwc_add(const ConvGeometry& g, const float* col, int64_t row_begin, int64_t row_end, float* image) {
   assert(row_begin >= 0 && row_begin <= row_end && row_end <= g.out_h);
   const int64_t width = g.col_width();

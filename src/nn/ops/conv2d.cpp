@@ -49,6 +49,8 @@ constexpr int64_t kWeightGradSlices = 4;               // partial weight-gradien
 constexpr int64_t kWeightGradBudget = int64_t{1} << 24;  // floats for those partial sums
 constexpr int64_t kWeightGradChunkPixels = 256;          // pixels per weight-gradient GEMM (one K block)
 constexpr int64_t kTransposedInputGradMaxOutChannels = 64;  // see input_grad_by_transposed_conv
+constexpr int64_t kMinIndirectSegment = 64;                // see indirect_applies
+constexpr int64_t kMaxIndirectWeightFloats = int64_t{1} << 17;
 
 std::string str(int64_t v) { return std::to_string(v); }
 
@@ -84,6 +86,41 @@ void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t 
   run_parallel(pool, r1 - r0, g.out_w * g.col_width(), [&](int64_t begin, int64_t end) {
     im2col_nhwc(g, image, r0 + begin, r0 + end, col + begin * g.out_w * g.col_width());
   });
+}
+
+// The indirect route: gemm_f32_indirect reads each output pixel's kernel rows
+// where they lie in the image (im2col_row_pointers) instead of unfolding them.
+// It needs one group and no horizontal dilation (a kernel row is then KW*Cin
+// adjacent floats). It pays where that row is long enough to amortise the
+// load and store of each C tile per kernel row, and where the packed weight,
+// streamed once per tile of pixels, stays in L2.
+bool indirect_applies(const ConvGeometry& g, int64_t out_c) {
+  return g.groups == 1 && g.dilation_w == 1 && g.kernel_w * g.in_c >= kMinIndirectSegment &&
+         g.col_width() * out_c <= kMaxIndirectWeightFloats;
+}
+
+// out [pixels, out_c] (+)= the convolution of output rows [r0, r1) of one
+// image with the packed weight (panels of [col_width(), out_c]).
+void indirect_band(const ConvGeometry& g, const float* image, int64_t r0, int64_t r1, const float* packed,
+                   int64_t out_c, float* out, bool accumulate, ThreadPool* gemm_pool) {
+  const int64_t pixels = (r1 - r0) * g.out_w, segment = int64_t{g.kernel_w} * g.in_c;
+  thread_local std::vector<const float*> rows;
+  thread_local std::vector<float> zeros;  // never written: only ever grows with zeros
+  if (rows.size() < static_cast<size_t>(g.kernel_h * pixels)) rows.resize(static_cast<size_t>(g.kernel_h * pixels));
+  if (zeros.size() < static_cast<size_t>(segment)) zeros.resize(static_cast<size_t>(segment), 0.0f);
+  float* edge = thread_scratch(Scratch::kColumns, pixels * g.col_width());
+  im2col_row_pointers(g, image, r0, r1, zeros.data(), edge, rows.data());
+  IndirectGemmArgs args;
+  args.m = pixels;
+  args.n = out_c;
+  args.segments = g.kernel_h;
+  args.segment_k = segment;
+  args.rows = rows.data();
+  args.packed_b = packed;
+  args.c = out;
+  args.ldc = out_c;
+  args.accumulate = accumulate;
+  gemm_f32_indirect(args, gemm_pool);
 }
 
 }  // namespace
@@ -365,8 +402,10 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   const float* packed = packed_buffer.data();
   const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
   const int64_t cg = g.group_channels(), width = g.col_width();
+  const bool indirect = !plan.pointwise && !plan.weight_heavy && indirect_applies(g, plan.out_c);
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
-    float* col = plan.pointwise ? nullptr : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
+    float* col = plan.pointwise || indirect ? nullptr
+                                            : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
     float* y_t = plan.weight_heavy ? thread_scratch(Scratch::kTransposedOutput, plan.mg * plan.band_rows * g.out_w)
                                    : nullptr;
     for (int64_t unit = begin; unit < end; ++unit) {
@@ -376,6 +415,10 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
       float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
       if (b && !plan.weight_heavy)
         for (int64_t i = 0; i < pixels; ++i) copy_floats(out + i * plan.out_c, b, plan.out_c);
+      if (indirect) {
+        indirect_band(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, packed, plan.out_c, out, b != nullptr, gemm_pool);
+        continue;
+      }
       // col_g: [pixels, K] per group, from the input itself or from its unfolding.
       const float* a;
       int64_t lda;
@@ -542,11 +585,17 @@ void input_grad_transposed(const Conv2DParams& p, const Tensor& weight, const Te
   FloatBuffer packed(static_cast<size_t>(gemm_f32_packed_b_size(k, cin)));
   gemm_f32_pack_b(b, packed.data(), pool);
   const int64_t image_size = g.in_h * g.in_w * cout, width = g.col_width();
+  const bool indirect = indirect_applies(g, cin);
   run_units(pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
-    float* col = thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
+    float* col = indirect ? nullptr : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
+      if (indirect) {
+        indirect_band(g, dy.data() + n * image_size, r0, r1, packed.data(), cin, output_band(dx, plan, n, r0),
+                      /*accumulate=*/true, gemm_pool);
+        continue;
+      }
       im2col_rows(g, dy.data() + n * image_size, r0, r1, col, gemm_pool);
       GemmArgs args;
       args.m = (r1 - r0) * g.out_w;
