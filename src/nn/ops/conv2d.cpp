@@ -3,9 +3,12 @@
 // Sections:
 //   1. creation and shape checks
 //   2. work plan: bands of output rows, thread-count-independent splits
-//   3. forward      (im2col + GEMM, transposed in weight-heavy layers; 1x1 as a plain GEMM; depthwise by direct loops)
+//   3. forward      (an indirect GEMM over the image in place where kernel rows are long enough,
+//                    else im2col + GEMM, transposed in weight-heavy layers; 1x1 as a plain GEMM;
+//                    depthwise by direct loops)
 //   4. backward     (input: GEMM with W then col2im, or at stride 1 a convolution of dy with the
-//                    flipped weight; weight: GEMM with the unfolded input; bias: sums)
+//                    flipped weight, by the forward's routes; weight: GEMM with the unfolded
+//                    input; bias: sums)
 //
 // Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
 // K = KH*KW*Cg (one group's receptive field). Per group, y_g[P, Mg] =
