@@ -549,9 +549,10 @@ TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches dir
 }
 
 // With one group and no horizontal dilation, and a kernel row of at least 64
-// floats (KW * Cin), the forward pass and the flipped-weight input gradient
-// read each pixel's kernel rows in place (im2col_row_pointers and
-// gemm_f32_indirect) instead of unfolding them. These shapes take that route
+// floats (KW * Cin), the forward pass, the flipped-weight input gradient and
+// the weight gradient read each pixel's kernel rows in place
+// (im2col_row_pointers, gemm_f32_indirect and gemm_f32_indirect_b) instead
+// of unfolding them. These shapes take that route
 // with: partial register tiles; a kernel row longer than one K block (3 x 100
 // floats) without a bias, so nothing is in C before the first block; strides,
 // vertical dilation and uneven padding, so some kernel rows are cut at the
@@ -600,6 +601,7 @@ TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct
       const Run b = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, pool);
       for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
       for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
+      for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
     }
   }
 }

@@ -366,3 +366,69 @@ TEST_CASE("indirect gemm follows its row pointers: reference across tile tails a
       }
   }
 }
+
+namespace {
+
+// Runs p (op(B) not transposed, N = segments * segment_n) as an indirect-B
+// GEMM: every row of every column segment of B is copied to its own place in
+// a shuffled pool, and the row pointers name those copies.
+std::vector<float> run_indirect_b(const F32GemmKernel& kernel, const Problem& p, int64_t segments,
+                                  nl::ThreadPool* pool, uint32_t seed) {
+  const GemmArgs& g = p.args;
+  const int64_t segment_n = g.n / segments;
+  const int64_t count = segments * g.k;
+  std::vector<int64_t> place(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) place[static_cast<size_t>(i)] = i;
+  std::shuffle(place.begin(), place.end(), std::mt19937(seed));
+  std::vector<float> copies(static_cast<size_t>(count * segment_n));
+  std::vector<const float*> b_rows(static_cast<size_t>(count));
+  for (int64_t s = 0; s < segments; ++s)
+    for (int64_t q = 0; q < g.k; ++q) {
+      float* copy = copies.data() + place[static_cast<size_t>(s * g.k + q)] * segment_n;
+      std::memcpy(copy, p.b.data() + q * g.ldb + s * segment_n, sizeof(float) * segment_n);
+      b_rows[static_cast<size_t>(s * g.k + q)] = copy;
+    }
+  return p.run([&](const GemmArgs& run_args) {
+    nl::IndirectBGemmArgs args;
+    args.trans_a = g.trans_a;
+    args.m = g.m;
+    args.k = g.k;
+    args.segments = segments;
+    args.segment_n = segment_n;
+    args.a = g.a;
+    args.lda = g.lda;
+    args.b_rows = b_rows.data();
+    args.c = run_args.c;
+    args.ldc = g.ldc;
+    args.accumulate = g.accumulate;
+    nl::gemm_f32_indirect_b_with_kernel(kernel, args, pool);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("indirect-B gemm follows its row pointers: reference across tile tails and K blocks, any pool", "[gemm]") {
+  nl::ThreadPool pool(2);
+  for (const F32GemmKernel* kernel : runnable_kernels()) {
+    const int mr = kernel->mr, nr = kernel->nr;
+    struct Shape {
+      int64_t m, k, segments, segment_n;
+    };
+    // Partial row tiles and partial last panels of a segment; K of one step,
+    // of a few, and longer than one K block (300 and 513 are cut in 2 and 3).
+    const Shape shapes[] = {{1, 1, 1, 1},           {mr - 1, 7, 3, nr + 1}, {mr + 1, 300, 2, nr - 1},
+                            {4 * mr, 513, 3, 3 * nr}, {2 * mr + 3, 96, 1, 2 * nr}, {32, 600, 3, 96}};
+    uint32_t seed = 9500;
+    for (const Shape& s : shapes)
+      for (int combo = 0; combo < 4; ++combo) {
+        const bool trans_a = combo & 1, accumulate = combo & 2;
+        const Problem p(s.m, s.segments * s.segment_n, s.k, trans_a, false, accumulate, 3, seed++);
+        const std::string what = describe(*kernel, p, (" segments=" + std::to_string(s.segments)).c_str());
+        INFO(what);
+        const std::vector<float> one = run_indirect_b(*kernel, p, s.segments, nullptr, seed);
+        check_against_reference(p, one, what);
+        const std::vector<float> two = run_indirect_b(*kernel, p, s.segments, &pool, seed);
+        REQUIRE(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+      }
+  }
+}

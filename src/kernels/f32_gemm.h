@@ -32,9 +32,16 @@ using F32GemmTileFn = void (*)(int64_t kc, const float* a, int64_t a_stride, con
 using F32GemmRowsTileFn = void (*)(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
                                    bool load_c);
 
+// And with step k's NR floats of B at b_rows[k] + b_offset, for the indirect-B
+// GEMM: a weight gradient's unfolded input read where it lies in the image.
+using F32GemmBRowsTileFn = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                                    int64_t b_offset, float* c, int64_t ldc, bool load_c);
+
 #define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check)                                                          \
   void name(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc, bool load_c); \
-  void name##_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc, bool load_c);
+  void name##_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc, bool load_c);  \
+  void name##_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, int64_t b_offset,  \
+                    float* c, int64_t ldc, bool load_c);
 #include "kernels/f32_gemm.inc"
 #undef NL_F32_GEMM_KERNEL
 
@@ -44,6 +51,7 @@ struct F32GemmKernel {
   int nr;
   F32GemmTileFn tile;
   F32GemmRowsTileFn rows_tile;
+  F32GemmBRowsTileFn brows_tile;
   bool supported;  // this CPU can run it (always true in wasm: the build decided)
 };
 
@@ -79,8 +87,9 @@ void gemm_f32_pack_b_for(const F32GemmKernel& kernel, const GemmArgs& args, floa
 void gemm_f32_with_kernel(const F32GemmKernel& kernel, const GemmArgs& args, ThreadPool* pool,
                           const F32GemmTuning& tuning = {});
 
-// gemm_f32_indirect with a chosen kernel (args.packed_b packed for it).
-// Results are bit-identical for any thread count.
+// gemm_f32_indirect and gemm_f32_indirect_b with a chosen kernel
+// (args.packed_b packed for it). Results are bit-identical for any thread count.
 void gemm_f32_indirect_with_kernel(const F32GemmKernel& kernel, const IndirectGemmArgs& args, ThreadPool* pool);
+void gemm_f32_indirect_b_with_kernel(const F32GemmKernel& kernel, const IndirectBGemmArgs& args, ThreadPool* pool);
 
 }  // namespace nl

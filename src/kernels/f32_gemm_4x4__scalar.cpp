@@ -13,10 +13,16 @@
 
 namespace nl {
 
-NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar_rows(int64_t kc, const float* const* rows, const float* b, float* c,
-                                                    int64_t ldc, bool load_c) {
+namespace {
+
+// The tile over kc steps; next_b() gives each step's 4 floats of B in turn
+// (a pointer stepped along, not an index: wasm32 would multiply in 64 bits).
+template <typename NextB>
+NL_NO_LOOP_VECTORIZE inline void tile_4x4(int64_t kc, const float* const* rows, NextB next_b, float* c, int64_t ldc,
+                                          bool load_c) {
   float acc[4][4] = {};
-  for (int64_t k = 0; k < kc; ++k, b += 4) {
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = next_b();
     for (int i = 0; i < 4; ++i) {
       const float ai = rows[i][k];
       for (int j = 0; j < 4; ++j) acc[i][j] += ai * b[j];
@@ -24,6 +30,19 @@ NL_NO_LOOP_VECTORIZE void f32_gemm_4x4__scalar_rows(int64_t kc, const float* con
   }
   for (int i = 0; i < 4; ++i, c += ldc)
     for (int j = 0; j < 4; ++j) c[j] = load_c ? c[j] + acc[i][j] : acc[i][j];
+}
+
+}  // namespace
+
+void f32_gemm_4x4__scalar_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                               bool load_c) {
+  tile_4x4(kc, rows, [b]() mutable { const float* step = b; b += 4; return step; }, c, ldc, load_c);
+}
+
+void f32_gemm_4x4__scalar_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                                int64_t b_offset, float* c, int64_t ldc, bool load_c) {
+  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  tile_4x4(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
 }
 
 void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,

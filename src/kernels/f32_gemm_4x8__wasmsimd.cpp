@@ -9,15 +9,21 @@
 
 namespace nl {
 
-void f32_gemm_4x8__wasmsimd_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                                 bool load_c) {
+namespace {
+
+// The tile over kc steps; next_b() gives each step's 8 floats of B in turn
+// (a pointer stepped along, not an index: wasm32 would multiply in 64 bits).
+template <typename NextB>
+inline __attribute__((always_inline)) void tile_4x8(int64_t kc, const float* const* rows, NextB next_b, float* c,
+                                                    int64_t ldc, bool load_c) {
   const float* a0 = rows[0];
   const float* a1 = rows[1];
   const float* a2 = rows[2];
   const float* a3 = rows[3];
   v128_t c0l = wasm_f32x4_splat(0.0f), c0h = c0l, c1l = c0l, c1h = c0l;
   v128_t c2l = c0l, c2h = c0l, c3l = c0l, c3h = c0l;
-  for (int64_t k = 0; k < kc; ++k, b += 8) {
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = next_b();
     const v128_t bl = wasm_v128_load(b);
     const v128_t bh = wasm_v128_load(b + 4);
     const v128_t va0 = wasm_v128_load32_splat(a0 + k);
@@ -43,6 +49,19 @@ void f32_gemm_4x8__wasmsimd_rows(int64_t kc, const float* const* rows, const flo
     wasm_v128_store(c, lo);
     wasm_v128_store(c + 4, hi);
   }
+}
+
+}  // namespace
+
+void f32_gemm_4x8__wasmsimd_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                                 bool load_c) {
+  tile_4x8(kc, rows, [b]() mutable { const float* step = b; b += 8; return step; }, c, ldc, load_c);
+}
+
+void f32_gemm_4x8__wasmsimd_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                                  int64_t b_offset, float* c, int64_t ldc, bool load_c) {
+  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  tile_4x8(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
 }
 
 void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,

@@ -9,8 +9,13 @@
 
 namespace nl {
 
-void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                              bool load_c) {
+namespace {
+
+// The tile over kc steps; next_b() gives each step's 16 floats of B in turn
+// (a pointer stepped along, not an index: wasm32 would multiply in 64 bits).
+template <typename NextB>
+inline __attribute__((always_inline)) void tile_6x16(int64_t kc, const float* const* rows, NextB next_b, float* c,
+                                                     int64_t ldc, bool load_c) {
   const float* a0 = rows[0];
   const float* a1 = rows[1];
   const float* a2 = rows[2];
@@ -19,7 +24,8 @@ void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float*
   const float* a5 = rows[5];
   __m256 c0l = _mm256_setzero_ps(), c0h = c0l, c1l = c0l, c1h = c0l, c2l = c0l, c2h = c0l;
   __m256 c3l = c0l, c3h = c0l, c4l = c0l, c4h = c0l, c5l = c0l, c5h = c0l;
-  for (int64_t k = 0; k < kc; ++k, b += 16) {
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = next_b();
     const __m256 bl = _mm256_loadu_ps(b);
     const __m256 bh = _mm256_loadu_ps(b + 8);
     __m256 ak = _mm256_broadcast_ss(a0 + k);
@@ -51,6 +57,20 @@ void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float*
     _mm256_storeu_ps(c, lo);
     _mm256_storeu_ps(c + 8, hi);
   }
+}
+
+}  // namespace
+
+void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                              bool load_c) {
+  tile_6x16(kc, rows, [b]() mutable { const float* step = b; b += 16; return step; }, c, ldc, load_c);
+}
+
+void f32_gemm_6x16__avx2_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                               int64_t b_offset, float* c, int64_t ldc, bool load_c) {
+  const float* rows[6];
+  for (int i = 0; i < 6; ++i) rows[i] = a + i * a_stride;
+  tile_6x16(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
 }
 
 void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,

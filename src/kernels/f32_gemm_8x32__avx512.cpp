@@ -8,11 +8,17 @@
 
 namespace nl {
 
-void f32_gemm_8x32__avx512_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                                bool load_c) {
+namespace {
+
+// The tile over kc steps; next_b() gives each step's 32 floats of B in turn
+// (a pointer stepped along, not an index: wasm32 would multiply in 64 bits).
+template <typename NextB>
+inline __attribute__((always_inline)) void tile_8x32(int64_t kc, const float* const* rows, NextB next_b, float* c,
+                                                     int64_t ldc, bool load_c) {
   __m512 acc[8][2];
   for (int i = 0; i < 8; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  for (int64_t k = 0; k < kc; ++k, b += 32) {
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = next_b();
     const __m512 bl = _mm512_loadu_ps(b);
     const __m512 bh = _mm512_loadu_ps(b + 16);
     for (int i = 0; i < 8; ++i) {  // fully unrolled by the compiler: acc stays in registers
@@ -30,6 +36,20 @@ void f32_gemm_8x32__avx512_rows(int64_t kc, const float* const* rows, const floa
     _mm512_storeu_ps(c, lo);
     _mm512_storeu_ps(c + 16, hi);
   }
+}
+
+}  // namespace
+
+void f32_gemm_8x32__avx512_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
+                                bool load_c) {
+  tile_8x32(kc, rows, [b]() mutable { const float* step = b; b += 32; return step; }, c, ldc, load_c);
+}
+
+void f32_gemm_8x32__avx512_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                                 int64_t b_offset, float* c, int64_t ldc, bool load_c) {
+  const float* rows[8];
+  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
+  tile_8x32(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
 }
 
 void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,

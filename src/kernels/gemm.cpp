@@ -29,7 +29,7 @@ namespace {
 
 std::vector<F32GemmKernel> make_kernel_table() {
   std::vector<F32GemmKernel> table;
-#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) table.push_back({#name, mr, nr, &name, &name##_rows, bool(cpu_check)});
+#define NL_F32_GEMM_KERNEL(name, mr, nr, cpu_check) table.push_back({#name, mr, nr, &name, &name##_rows, &name##_brows, bool(cpu_check)});
 #include "kernels/f32_gemm.inc"
 #undef NL_F32_GEMM_KERNEL
   return table;
@@ -322,6 +322,48 @@ void indirect_rectangle(const F32GemmKernel& kernel, const IndirectGemmArgs& g, 
   }
 }
 
+// Step k's columns [n0, n0 + cols) of an indirect B, zero-padded to nr: the
+// last, partial panel of a segment (reading nr floats in place would run past it).
+[[gnu::noinline]] void pack_b_rows_tail(const float* const* b_rows, int64_t kc, int64_t n0, int cols, int nr,
+                                        float* out) {
+  for (int64_t k = 0; k < kc; ++k, out += nr) {
+    copy_floats(out, b_rows[k] + n0, cols);
+    std::fill(out + cols, out + nr, 0.0f);
+  }
+}
+
+// One panel (columns [n0, n0 + cols) of segment `segment`) of one K block of
+// an indirect-B GEMM, for every row tile of the packed A block.
+void indirect_b_panel(const F32GemmKernel& kernel, const IndirectBGemmArgs& g, int64_t pc, int64_t kc,
+                      const float* a_block, int64_t a_stride, int64_t segment, int64_t n0, bool load_c) {
+  const int mr = kernel.mr, nr = kernel.nr;
+  const float* const* b_rows = g.b_rows + segment * g.k + pc;
+  const int cols = static_cast<int>(std::min<int64_t>(nr, g.segment_n - n0));
+  float* c_col = g.c + segment * g.segment_n + n0;
+  thread_local FloatBuffer tail;
+  if (cols < nr) {
+    if (tail.size() < static_cast<size_t>(kc * nr)) tail.resize(static_cast<size_t>(kc * nr));
+    pack_b_rows_tail(b_rows, kc, n0, cols, nr, tail.data());
+  }
+  for (int64_t ir = 0; ir < g.m; ir += mr) {
+    const int rows = static_cast<int>(std::min<int64_t>(mr, g.m - ir));
+    const float* a_tile = a_block + ir * a_stride;
+    float* c = c_col + ir * g.ldc;
+    if (cols < nr) {
+      run_edge_tile(kernel, kc, a_tile, a_stride, tail.data(), c, g.ldc, rows, cols, load_c);
+    } else if (rows < mr) {
+      alignas(64) float partial[kMaxTileElements];
+      if (load_c)
+        for (int i = 0; i < mr; ++i)
+          for (int j = 0; j < nr; ++j) partial[i * nr + j] = i < rows ? c[i * g.ldc + j] : 0.0f;
+      kernel.brows_tile(kc, a_tile, a_stride, b_rows, n0, partial, nr, load_c);
+      for (int i = 0; i < rows; ++i) copy_floats(c + i * g.ldc, partial + i * nr, nr);
+    } else {
+      kernel.brows_tile(kc, a_tile, a_stride, b_rows, n0, c, g.ldc, load_c);
+    }
+  }
+}
+
 }  // namespace
 
 // ---- 4. thread split and entry points -------------------------------------------
@@ -402,6 +444,63 @@ void gemm_f32_indirect_with_kernel(const F32GemmKernel& kernel, const IndirectGe
   } else {
     indirect_rectangle(kernel, g, kc, 0, g.m);
   }
+}
+
+void gemm_f32_indirect_b_with_kernel(const F32GemmKernel& kernel, const IndirectBGemmArgs& g, ThreadPool* pool) {
+  assert(kernel.supported && kernel.mr * kernel.nr <= kMaxTileElements);
+  assert(g.m >= 0 && g.k >= 0 && g.segments >= 0 && g.segment_n >= 0);
+  const int64_t n = g.segments * g.segment_n;
+  if (g.m == 0 || n == 0) return;
+  if (g.k == 0) {
+    if (!g.accumulate)
+      for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + n, 0.0f);
+    return;
+  }
+  const int mr = kernel.mr, nr = kernel.nr;
+  const int64_t kc_max = resolve_blocking(kernel, F32GemmTuning{}, g.k).kc;
+  const int64_t rows_padded = (g.m + mr - 1) / mr * mr;
+  const int64_t panels = (g.segment_n + nr - 1) / nr;  // per segment
+  const int threads = pool ? pool->threads() : 1;
+  const bool split = threads > 1 && g.segments * panels > 1 &&
+                     2.0 * static_cast<double>(g.m) * static_cast<double>(n) * static_cast<double>(g.k) >=
+                         kMinFlopsPerThread * threads;
+  // The A block, whole (all m rows) per K block: packed when transposed, else
+  // read in place with its partial last tile copied out.
+  FloatBuffer& a_packed = thread_pack_buffers().a;
+  if (a_packed.size() < static_cast<size_t>(rows_padded * kc_max))
+    a_packed.resize(static_cast<size_t>(rows_padded * kc_max));
+  for (int64_t pc = 0; pc < g.k; pc += kc_max) {
+    const int64_t kc = std::min(kc_max, g.k - pc);
+    const bool load_c = g.accumulate || pc > 0;
+    const float* a_block;
+    int64_t a_stride;
+    if (g.trans_a) {
+      GemmArgs view;
+      view.a = g.a;
+      view.lda = g.lda;
+      pack_transposed_a(view, 0, g.m, pc, kc, rows_padded, a_packed.data());
+      a_block = a_packed.data();
+      a_stride = kc;
+    } else {
+      for (int64_t i = 0; i < rows_padded; ++i) {
+        float* dst = a_packed.data() + i * kc;
+        if (i < g.m) copy_floats(dst, g.a + i * g.lda + pc, kc);
+        else std::fill(dst, dst + kc, 0.0f);
+      }
+      a_block = a_packed.data();
+      a_stride = kc;
+    }
+    auto run = [&](int64_t begin, int64_t end) {
+      for (int64_t job = begin; job < end; ++job)
+        indirect_b_panel(kernel, g, pc, kc, a_block, a_stride, job / panels, (job % panels) * nr, load_c);
+    };
+    if (split) pool->parallel_for(g.segments * panels, run);
+    else run(0, g.segments * panels);
+  }
+}
+
+void gemm_f32_indirect_b(const IndirectBGemmArgs& args, ThreadPool* pool) {
+  gemm_f32_indirect_b_with_kernel(f32_gemm_best_kernel(), args, pool);
 }
 
 void gemm_f32_indirect(const IndirectGemmArgs& args, ThreadPool* pool) {

@@ -64,6 +64,23 @@ struct IndirectGemmArgs {
 };
 void gemm_f32_indirect(const IndirectGemmArgs& args, ThreadPool* pool);
 
+// The indirect-B GEMM: C[m x segments * segment_n] (+)= op(A) * B, where B
+// has K rows and row p of its column segment s is the segment_n floats at
+// b_rows[s * k + p]. A weight gradient dW += dy^T * col names each pixel's
+// kernel rows where they lie in the image instead of unfolding them.
+struct IndirectBGemmArgs {
+  bool trans_a = false;  // A is stored K x M
+  int64_t m = 0, k = 0;
+  int64_t segments = 0, segment_n = 0;
+  const float* a = nullptr;
+  int64_t lda = 0;
+  const float* const* b_rows = nullptr;
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;
+};
+void gemm_f32_indirect_b(const IndirectBGemmArgs& args, ThreadPool* pool);
+
 // Plain loops, accumulated in double: the oracle the fast kernels are tested against.
 void gemm_f32_reference(const GemmArgs& args);
 

@@ -130,10 +130,10 @@ void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_b
 }
 
 int64_t im2col_row_pointers(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
-                            const float* zeros, float* edge, const float** rows) {
+                            const float* zeros, float* edge, const float** rows, int64_t kernel_row_stride) {
   assert(row_begin >= 0 && row_begin <= row_end && row_end <= g.out_h);
   assert(g.groups == 1 && g.dilation_w == 1);
-  const int64_t pixels = (row_end - row_begin) * g.out_w;
+  assert(kernel_row_stride >= (row_end - row_begin) * g.out_w);
   const int64_t segment = int64_t{g.kernel_w} * g.in_c;
   int64_t used = 0, p = 0;
   for (int64_t oh = row_begin; oh < row_end; ++oh) {
@@ -142,7 +142,7 @@ int64_t im2col_row_pointers(const ConvGeometry& g, const float* image, int64_t r
       const TapRange cols = valid_taps(iw0, g.kernel_w, 1, g.in_w);
       for (int kh = 0; kh < g.kernel_h; ++kh) {
         const int64_t ih = oh * g.stride_h - g.pad_top + int64_t{kh} * g.dilation_h;
-        const float*& slot = rows[kh * pixels + p];
+        const float*& slot = rows[kh * kernel_row_stride + p];
         if (ih < 0 || ih >= g.in_h || cols.end <= cols.begin) {
           slot = zeros;
         } else if (cols.begin == 0 && cols.end == g.kernel_w) {

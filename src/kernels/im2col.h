@@ -58,13 +58,15 @@ void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_b
 // no horizontal dilation the taps of one kernel row are kernel_w * in_c
 // adjacent floats of the image, so instead of copying them, rows[kh * pixels
 // + p] points at the part of column-matrix row p that kernel row kh fills
-// (pixels = (row_end - row_begin) * out_w). That is the image itself when the
-// whole kernel row lies inside it, `zeros` (kernel_w * in_c zero floats) when
-// it lies above or below or entirely beside it, else a zero-padded copy
-// written to `edge`. Returns the floats of `edge` used (at most pixels * col_width()).
-//   rows: [kernel_h, pixels] pointers (written)
+// (pixels = (row_end - row_begin) * out_w; kernel_row_stride >= pixels lets
+// several calls fill one table, each at its own first pixel). That is the
+// image itself when the whole kernel row lies inside it, `zeros` (kernel_w *
+// in_c zero floats) when it lies above or below or entirely beside it, else a
+// zero-padded copy written to `edge`. Returns the floats of `edge` used (at
+// most pixels * col_width()).
+//   rows: kernel_h rows of pointers, kernel_row_stride apart (pixels of each written)
 int64_t im2col_row_pointers(const ConvGeometry& g, const float* image, int64_t row_begin, int64_t row_end,
-                            const float* zeros, float* edge, const float** rows);
+                            const float* zeros, float* edge, const float** rows, int64_t kernel_row_stride);
 
 // The adjoint of im2col_nhwc: adds every in-bounds entry of col back onto the
 // image pixel it was read from (image += col2im(col)), in a fixed order.

@@ -77,7 +77,9 @@ void run_conv(const Options& options) {
       // The clothing model's training step (batch 64): its two costliest convolutions.
       {"3x3_28x28x32_32_b64", Shape{64, 28, 28, 32}, 32, 3, 1, 1, 1},
       {"3x3_14x14x64_64_b64", Shape{64, 14, 14, 64}, 64, 3, 1, 1, 1},
-      // ResNet-18's deepest stage and its stem: weight-bound and im2col-bound.
+      // ResNet-18's middle and deepest stages and its stem: weight-bound and im2col-bound.
+      {"3x3_28x28x128_128", Shape{kBatch, 28, 28, 128}, 128, 3, 1, 1, 1},
+      {"3x3_14x14x256_256", Shape{kBatch, 14, 14, 256}, 256, 3, 1, 1, 1},
       {"3x3_7x7x512_512", Shape{kBatch, 7, 7, 512}, 512, 3, 1, 1, 1},
       {"7x7s2_224x224x3_64", Shape{kBatch, 224, 224, 3}, 64, 7, 2, 3, 1},
   };
