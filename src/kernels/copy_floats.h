@@ -4,7 +4,9 @@
 // call into the C library's word-by-word loop per copy; this copies a vector
 // at a time inline instead (a 7x7 stem on 3 channels unfolded at a third of
 // its GEMM's speed through memcpy). Natively the C library's memcpy is the
-// quick one.
+// quick one, except for the few floats of a tap on one to three channels
+// (a 5x5 convolution of one channel, batch 64: forward 29-30 -> 34 GFLOP/s,
+// weight gradient 16-22 -> 25).
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,14 @@ inline void copy_floats(float* dst, const float* src, int64_t n) {
   for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
   for (; i < n; ++i) dst[i] = src[i];
 #else
-  std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+  if (n > 16) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  // Fixed-size moves rather than a call.
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) std::memcpy(dst + i, src + i, 4 * sizeof(float));
+  for (; i < n; ++i) dst[i] = src[i];
 #endif
 }
 
