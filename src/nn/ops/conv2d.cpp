@@ -213,6 +213,10 @@ struct ConvPlan {
   int64_t row_end(int64_t band) const { return std::min(geo.out_h, (band + 1) * band_rows); }
 };
 
+// The dilated kernel's reach beyond its first tap along one axis, d * (K - 1):
+// how far apart the first and last input rows (or columns) of one output are.
+int64_t dilated_extent(int dilation, int kernel) { return int64_t{dilation} * (kernel - 1); }
+
 // Rows per band for a single image, near `rows` (half to twice it, never below
 // min_rows, nor a band's column matrix above kMaxBandColFloats unless min_rows
 // demands it), chosen so that splitting the bands in two halves (the pool's
@@ -267,7 +271,7 @@ ConvPlan make_plan(const Conv2DParams& p, const Shape& x) {
   // that band b and band b+2 never read the same input row (band_rows*stride >
   // the kernel's dilated extent - 1), which lets col2im run even bands, then odd ones.
   const int64_t band_floats = std::clamp(plan.mg * plan.k * int64_t{g.groups}, kBandColFloats, kMaxBandColFloats);
-  const int64_t min_rows = (int64_t{p.dilation_h} * (p.kernel_h - 1)) / p.stride_h + 1;
+  const int64_t min_rows = dilated_extent(p.dilation_h, p.kernel_h) / p.stride_h + 1;
   const int64_t per_row = g.out_w * (plan.pointwise ? g.in_c : g.col_width());
   // (An image shorter than min_rows is a single band, so the overlap rule holds there too.)
   plan.band_rows = std::min(std::max(band_floats / std::max<int64_t>(per_row, 1), min_rows), g.out_h);
@@ -549,7 +553,8 @@ void sum_in_fixed_slices(ThreadPool* pool, int64_t units, int64_t slices, int64_
 // extent (so the mirrored padding is not negative) and enough input channels
 // to fill a GEMM panel (Cin is the mirrored convolution's output width).
 bool input_grad_by_transposed_conv(const Conv2DParams& p, const ConvPlan& plan) {
-  const int64_t extent_h = int64_t{p.dilation_h} * (p.kernel_h - 1), extent_w = int64_t{p.dilation_w} * (p.kernel_w - 1);
+  const int64_t extent_h = dilated_extent(p.dilation_h, p.kernel_h);
+  const int64_t extent_w = dilated_extent(p.dilation_w, p.kernel_w);
   return p.stride_h == 1 && p.stride_w == 1 && p.groups == 1 && !plan.pointwise && !plan.depthwise &&
          p.out_channels <= kTransposedInputGradMaxOutChannels && p.in_channels >= gemm_f32_panel_width() &&
          p.pad_top <= extent_h && p.pad_bottom <= extent_h && p.pad_left <= extent_w && p.pad_right <= extent_w;
@@ -559,11 +564,14 @@ bool input_grad_by_transposed_conv(const Conv2DParams& p, const ConvPlan& plan) 
 Conv2DParams transposed_conv_params(const Conv2DParams& p) {
   Conv2DParams t = p;
   std::swap(t.in_channels, t.out_channels);
-  const int extent_h = p.dilation_h * (p.kernel_h - 1), extent_w = p.dilation_w * (p.kernel_w - 1);
-  t.pad_top = extent_h - p.pad_top;
-  t.pad_bottom = extent_h - p.pad_bottom;
-  t.pad_left = extent_w - p.pad_left;
-  t.pad_right = extent_w - p.pad_right;
+  // Within int: the route requires each padding <= its extent, and an output
+  // exists only if the extent is below the input's size.
+  const int64_t extent_h = dilated_extent(p.dilation_h, p.kernel_h);
+  const int64_t extent_w = dilated_extent(p.dilation_w, p.kernel_w);
+  t.pad_top = static_cast<int>(extent_h - p.pad_top);
+  t.pad_bottom = static_cast<int>(extent_h - p.pad_bottom);
+  t.pad_left = static_cast<int>(extent_w - p.pad_left);
+  t.pad_right = static_cast<int>(extent_w - p.pad_right);
   t.has_bias = false;
   return t;
 }
