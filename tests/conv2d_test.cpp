@@ -475,25 +475,37 @@ TEST_CASE("conv2d: band-splitting shapes match direct loops", "[conv2d]") {
   for (const Case& c : banded_cases()) compare_with_reference(c, rng, &pool);
 }
 
-TEST_CASE("conv2d: results are bitwise the same for 1, 2 and 3 threads", "[conv2d]") {
+namespace {
+
+// Runs c's forward and backward on one thread, then on 2 and 3, and requires
+// the output and every gradient to be bitwise the same. With prior_dx the
+// input gradient starts from random values (it is added to what dx holds).
+void require_same_bits_on_any_pool(const Case& c, std::mt19937_64& rng, bool prior_dx) {
   nl::ThreadPool two(2), three(3);
+  std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
+  Shape out;
+  REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
+  Tensor x(c.input), dy(out), dx0(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
+  nl::test::fill_uniform(x, rng);
+  nl::test::fill_uniform(dy, rng);
+  if (prior_dx) nl::test::fill_uniform(dx0, rng);
+  const Run a = run_conv(*conv, x, dy, dx0, zero_dw, zero_db, nullptr);
+  for (nl::ThreadPool* pool : {&two, &three}) {
+    const Run b = run_conv(*conv, x, dy, dx0, zero_dw, zero_db, pool);
+    for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
+    for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
+    for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
+    for (int64_t i = 0; i < a.db.elements(); ++i) REQUIRE(a.db[i] == b.db[i]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: results are bitwise the same for 1, 2 and 3 threads", "[conv2d]") {
   std::mt19937_64 rng(11);
   for (const Case& c : banded_cases()) {
     INFO(describe(c.params, c.input));
-    std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
-    Shape out;
-    REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
-    Tensor x(c.input), dy(out), zero_dx(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
-    nl::test::fill_uniform(x, rng);
-    nl::test::fill_uniform(dy, rng);
-    const Run a = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, nullptr);
-    for (nl::ThreadPool* pool : {&two, &three}) {
-      const Run b = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, pool);
-      for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
-      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
-      for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
-      for (int64_t i = 0; i < a.db.elements(); ++i) REQUIRE(a.db[i] == b.db[i]);
-    }
+    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/false);
   }
 }
 
@@ -528,23 +540,12 @@ TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches dir
   add(Shape{1, 48, 40, 40}, 32, 3, 3, 1, 1, 2, 1, 0, 2);     // several bands of dx rows
   add(Shape{1, 6, 6, 40}, 16, 1, 1, 1, 1, 1, 1, 1, 1);       // padding beyond the extent: the direct route
   std::mt19937_64 rng(17);
-  nl::ThreadPool two(2), three(3);
+  nl::ThreadPool two(2);
   for (const Case& c : cases) {
     INFO(describe(c.params, c.input));
     compare_with_reference(c, rng, nullptr);
     compare_with_reference(c, rng, &two);
-    std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
-    Shape out;
-    REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
-    Tensor x(c.input), dy(out), prior_dx(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
-    nl::test::fill_uniform(x, rng);
-    nl::test::fill_uniform(dy, rng);
-    nl::test::fill_uniform(prior_dx, rng);  // the gradient is added to what dx holds
-    const Run a = run_conv(*conv, x, dy, prior_dx, zero_dw, zero_db, nullptr);
-    for (nl::ThreadPool* pool : {&two, &three}) {
-      const Run b = run_conv(*conv, x, dy, prior_dx, zero_dw, zero_db, pool);
-      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
-    }
+    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/true);
   }
 }
 
@@ -585,24 +586,12 @@ TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct
   add(Shape{2, 6, 5, 24}, 8, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4, false);      // rows wholly above, below and beside
   add(Shape{1, 9, 10, 40}, 12, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, true);     // dilated across: unfolded instead
   std::mt19937_64 rng(23);
-  nl::ThreadPool two(2), three(3);
+  nl::ThreadPool two(2);
   for (const Case& c : cases) {
     INFO(describe(c.params, c.input));
     compare_with_reference(c, rng, nullptr);
     compare_with_reference(c, rng, &two);
-    std::unique_ptr<Conv2D> conv = make_conv(c.params, rng);
-    Shape out;
-    REQUIRE(conv->output_shape({&c.input, 1}, &out).ok());
-    Tensor x(c.input), dy(out), zero_dx(c.input), zero_dw(conv->weight.shape()), zero_db(conv->bias.shape());
-    nl::test::fill_uniform(x, rng);
-    nl::test::fill_uniform(dy, rng);
-    const Run a = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, nullptr);
-    for (nl::ThreadPool* pool : {&two, &three}) {
-      const Run b = run_conv(*conv, x, dy, zero_dx, zero_dw, zero_db, pool);
-      for (int64_t i = 0; i < a.y.elements(); ++i) REQUIRE(a.y[i] == b.y[i]);
-      for (int64_t i = 0; i < a.dx.elements(); ++i) REQUIRE(a.dx[i] == b.dx[i]);
-      for (int64_t i = 0; i < a.dw.elements(); ++i) REQUIRE(a.dw[i] == b.dw[i]);
-    }
+    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/false);
   }
 }
 

@@ -4,6 +4,7 @@
 // it in registers and may vectorise the j loop (same sums, same order per lane).
 // GCC would rather vectorise the k loop with shuffles, 3x slower: not that loop.
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_gemm_forms.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define NL_NO_LOOP_VECTORIZE __attribute__((optimize("no-tree-loop-vectorize")))
@@ -34,21 +35,6 @@ NL_NO_LOOP_VECTORIZE inline void tile_4x4(int64_t kc, const float* const* rows, 
 
 }  // namespace
 
-void f32_gemm_4x4__scalar_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                               bool load_c) {
-  tile_4x4(kc, rows, [b]() mutable { const float* step = b; b += 4; return step; }, c, ldc, load_c);
-}
-
-void f32_gemm_4x4__scalar_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
-                                int64_t b_offset, float* c, int64_t ldc, bool load_c) {
-  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
-  tile_4x4(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
-}
-
-void f32_gemm_4x4__scalar(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                          bool load_c) {
-  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
-  f32_gemm_4x4__scalar_rows(kc, rows, b, c, ldc, load_c);
-}
+NL_F32_GEMM_FORMS(f32_gemm_4x4__scalar, tile_4x4, 4, 4)
 
 }  // namespace nl

@@ -6,6 +6,7 @@
 #include <wasm_simd128.h>
 
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_gemm_forms.h"
 
 namespace nl {
 
@@ -53,21 +54,6 @@ inline __attribute__((always_inline)) void tile_4x8(int64_t kc, const float* con
 
 }  // namespace
 
-void f32_gemm_4x8__wasmsimd_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                                 bool load_c) {
-  tile_4x8(kc, rows, [b]() mutable { const float* step = b; b += 8; return step; }, c, ldc, load_c);
-}
-
-void f32_gemm_4x8__wasmsimd_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
-                                  int64_t b_offset, float* c, int64_t ldc, bool load_c) {
-  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
-  tile_4x8(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
-}
-
-void f32_gemm_4x8__wasmsimd(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                            bool load_c) {
-  const float* rows[4] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
-  f32_gemm_4x8__wasmsimd_rows(kc, rows, b, c, ldc, load_c);
-}
+NL_F32_GEMM_FORMS(f32_gemm_4x8__wasmsimd, tile_4x8, 4, 8)
 
 }  // namespace nl

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_gemm_forms.h"
 
 namespace nl {
 
@@ -61,23 +62,6 @@ inline __attribute__((always_inline)) void tile_6x16(int64_t kc, const float* co
 
 }  // namespace
 
-void f32_gemm_6x16__avx2_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                              bool load_c) {
-  tile_6x16(kc, rows, [b]() mutable { const float* step = b; b += 16; return step; }, c, ldc, load_c);
-}
-
-void f32_gemm_6x16__avx2_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
-                               int64_t b_offset, float* c, int64_t ldc, bool load_c) {
-  const float* rows[6];
-  for (int i = 0; i < 6; ++i) rows[i] = a + i * a_stride;
-  tile_6x16(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
-}
-
-void f32_gemm_6x16__avx2(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                         bool load_c) {
-  const float* rows[6];
-  for (int i = 0; i < 6; ++i) rows[i] = a + i * a_stride;
-  f32_gemm_6x16__avx2_rows(kc, rows, b, c, ldc, load_c);
-}
+NL_F32_GEMM_FORMS(f32_gemm_6x16__avx2, tile_6x16, 6, 16)
 
 }  // namespace nl

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_gemm_forms.h"
 
 namespace nl {
 
@@ -40,23 +41,6 @@ inline __attribute__((always_inline)) void tile_8x32(int64_t kc, const float* co
 
 }  // namespace
 
-void f32_gemm_8x32__avx512_rows(int64_t kc, const float* const* rows, const float* b, float* c, int64_t ldc,
-                                bool load_c) {
-  tile_8x32(kc, rows, [b]() mutable { const float* step = b; b += 32; return step; }, c, ldc, load_c);
-}
-
-void f32_gemm_8x32__avx512_brows(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
-                                 int64_t b_offset, float* c, int64_t ldc, bool load_c) {
-  const float* rows[8];
-  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
-  tile_8x32(kc, rows, [b_rows, b_offset]() mutable { return *b_rows++ + b_offset; }, c, ldc, load_c);
-}
-
-void f32_gemm_8x32__avx512(int64_t kc, const float* a, int64_t a_stride, const float* b, float* c, int64_t ldc,
-                           bool load_c) {
-  const float* rows[8];
-  for (int i = 0; i < 8; ++i) rows[i] = a + i * a_stride;
-  f32_gemm_8x32__avx512_rows(kc, rows, b, c, ldc, load_c);
-}
+NL_F32_GEMM_FORMS(f32_gemm_8x32__avx512, tile_8x32, 8, 32)
 
 }  // namespace nl
