@@ -517,22 +517,36 @@ TEST_CASE("conv2d: results are bitwise the same for 1, 2 and 3 threads", "[conv2
 // padding from none to the kernel's whole extent, one output channel, and
 // several bands; and, for contrast, a padding beyond the extent (a 1x1 kernel
 // padded by 1), which must take the direct route.
+namespace {
+
+// A case with every setting per axis (one group): kernel, stride, dilation
+// (height, width), padding (top, left, bottom, right).
+Case axis_case(Shape x, int64_t cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr,
+               bool bias) {
+  Conv2DParams p;
+  p.in_channels = x.c();
+  p.out_channels = cout;
+  p.kernel_h = kh;
+  p.kernel_w = kw;
+  p.stride_h = sh;
+  p.stride_w = sw;
+  p.dilation_h = dh;
+  p.dilation_w = dw;
+  p.pad_top = pt;
+  p.pad_left = pl;
+  p.pad_bottom = pb;
+  p.pad_right = pr;
+  p.has_bias = bias;
+  return {p, x};
+}
+
+}  // namespace
+
 TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches direct loops, on any pool", "[conv2d]") {
   REQUIRE(nl::gemm_f32_panel_width() <= 40);
   std::vector<Case> cases;
   auto add = [&](Shape x, int64_t cout, int kh, int kw, int dh, int dw, int pt, int pl, int pb, int pr) {
-    Conv2DParams p;
-    p.in_channels = x.c();
-    p.out_channels = cout;
-    p.kernel_h = kh;
-    p.kernel_w = kw;
-    p.dilation_h = dh;
-    p.dilation_w = dw;
-    p.pad_top = pt;
-    p.pad_left = pl;
-    p.pad_bottom = pb;
-    p.pad_right = pr;
-    cases.push_back({p, x});
+    cases.push_back(axis_case(x, cout, kh, kw, 1, 1, dh, dw, pt, pl, pb, pr, /*bias=*/true));
   };
   add(Shape{2, 9, 11, 40}, 24, 3, 3, 1, 1, 1, 1, 1, 1);      // 'same'
   add(Shape{1, 10, 9, 40}, 64, 2, 5, 1, 1, 0, 4, 1, 0);      // even and wide kernel, pads 0 to the whole extent
@@ -562,24 +576,7 @@ TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches dir
 // must take the unfolding route.
 TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct loops, on any pool", "[conv2d]") {
   std::vector<Case> cases;
-  auto add = [&](Shape x, int64_t cout, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr,
-                 bool bias) {
-    Conv2DParams p;
-    p.in_channels = x.c();
-    p.out_channels = cout;
-    p.kernel_h = kh;
-    p.kernel_w = kw;
-    p.stride_h = sh;
-    p.stride_w = sw;
-    p.dilation_h = dh;
-    p.dilation_w = dw;
-    p.pad_top = pt;
-    p.pad_left = pl;
-    p.pad_bottom = pb;
-    p.pad_right = pr;
-    p.has_bias = bias;
-    cases.push_back({p, x});
-  };
+  auto add = [&](auto... settings) { cases.push_back(axis_case(settings...)); };
   add(Shape{2, 9, 11, 40}, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true);     // 'same', partial tiles
   add(Shape{1, 10, 12, 100}, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false);  // kernel rows of 300 floats, no bias
   add(Shape{1, 11, 9, 32}, 16, 2, 5, 2, 3, 2, 1, 3, 4, 0, 2, true);     // strides, vertical dilation, uneven pads
