@@ -3,7 +3,8 @@
 // Sections:
 //   1. the kernel table, filled once from f32_gemm.inc
 //   2. packing op(B) into register-tile panels (and op(A) when transposed)
-//   3. the blocked loop nest over one rectangle of C
+//   3. the blocked loop nest over one rectangle of C, and those of the
+//      indirect forms (A's or B's rows by pointer)
 //   4. the thread split and the public entry points
 //
 // Determinism: every C element is computed as C (+)= sum over K blocks of
@@ -464,8 +465,9 @@ void gemm_f32_indirect_b_with_kernel(const F32GemmKernel& kernel, const Indirect
   const bool split = threads > 1 && g.segments * panels > 1 &&
                      2.0 * static_cast<double>(g.m) * static_cast<double>(n) * static_cast<double>(g.k) >=
                          kMinFlopsPerThread * threads;
-  // The A block, whole (all m rows) per K block: packed when transposed, else
-  // read in place with its partial last tile copied out.
+  // The A block, all m rows of one K block, copied (transposed when A is
+  // stored K x M) into rows of kc floats, zero rows up to a whole tile: every
+  // panel of every segment then reads it from cache.
   FloatBuffer& a_packed = thread_pack_buffers().a;
   if (a_packed.size() < static_cast<size_t>(rows_padded * kc_max))
     a_packed.resize(static_cast<size_t>(rows_padded * kc_max));
