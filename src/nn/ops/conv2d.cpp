@@ -564,8 +564,9 @@ bool input_grad_by_transposed_conv(const Conv2DParams& p, const ConvPlan& plan) 
 Conv2DParams transposed_conv_params(const Conv2DParams& p) {
   Conv2DParams t = p;
   std::swap(t.in_channels, t.out_channels);
-  // Within int: the route requires each padding <= its extent, and an output
-  // exists only if the extent is below the input's size.
+  // Within int: here each padding is at most its extent, and an output exists
+  // only if the extent is below the padded input's size (an input of at most
+  // 2^28 elements, paddings below 2^24 each).
   const int64_t extent_h = dilated_extent(p.dilation_h, p.kernel_h);
   const int64_t extent_w = dilated_extent(p.dilation_w, p.kernel_w);
   t.pad_top = static_cast<int>(extent_h - p.pad_top);
