@@ -213,7 +213,9 @@ def main():
                                 ("fashion_vgg", "forward_b1"), ("fashion_vgg", "forward_b64")):
             ours = find("neuronlens-wasm", model, workload, t)
             peers = [x for x in (peer_time(p, model, workload, t) for p in ("tfjs-wasm", "ort-wasm")) if x]
-            target("wasm forward / fastest wasm peer", f"{model} {workload}, {t} thread(s)",
+            # The issue names CNN A and ResNet-18; the clothing model is held to the same bar.
+            name = "wasm forward / fastest wasm peer" + ("" if model != "fashion_vgg" else " (beyond the issue's list)")
+            target(name, f"{model} {workload}, {t} thread(s)",
                    ours["median_ms"] / min(peers) if ours and peers else None, 0.9)
         for model in MODELS:
             ours = find("neuronlens-wasm", model, "grad_b1", t)
