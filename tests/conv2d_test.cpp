@@ -461,7 +461,8 @@ std::vector<Case> banded_cases() {
   add(Shape{1, 8, 8, 96}, 64, 3, 1, 1, 1, 1, 1, true);      // one band: the GEMMs take the pool
   add(Shape{3, 14, 14, 64}, 64, 3, 1, 1, 1, 1, 1, true);    // bands of 112 and 84 pixels share weight-gradient GEMMs
   add(Shape{6, 7, 7, 64}, 128, 3, 1, 1, 1, 1, 1, false);    // 49-pixel images, five to a weight-gradient GEMM
-  add(Shape{1, 7, 7, 64}, 128, 3, 1, 1, 1, 1, 1, true);     // weight-heavy: the forward packs the columns
+  add(Shape{1, 7, 7, 64}, 128, 3, 1, 1, 1, 1, 1, true);     // weight-heavy, its kernel rows read in place
+  add(Shape{1, 5, 5, 16}, 64, 3, 1, 1, 1, 1, 1, true);      // weight-heavy, short kernel rows: the forward packs the columns
   add(Shape{2, 28, 28, 1}, 32, 3, 1, 1, 1, 1, 1, true);     // 9 columns: the weight gradient is computed transposed
   add(Shape{7, 6, 6, 2}, 8, 3, 1, 1, 1, 1, 1, true);        // the same on 36-pixel images, several to a GEMM
   return cases;

@@ -219,6 +219,8 @@ TEST_CASE("every op writes its whole output: forward into a NaN-filled output gi
   conv(8, 12, 1, 1, 1, true, Shape{2, 9, 7, 8});    // pointwise
   conv(8, 16, 3, 1, 4, true, Shape{2, 9, 7, 8});    // grouped
   conv(8, 64, 3, 1, 1, true, Shape{1, 3, 3, 8});    // weight-heavy: more output channels than pixels
+  conv(32, 16, 3, 1, 1, true, Shape{2, 9, 7, 32});  // indirect: kernel rows of 96 floats read in place
+  conv(64, 96, 3, 1, 1, false, Shape{1, 3, 3, 64}); // indirect though weight-heavy, without bias
   for (bool bias : {true, false}) {
     cases.push_back({unwrap(Dense::create(24, 10, bias)), {Shape{2, 24}}});   // direct loops
     cases.push_back({unwrap(Dense::create(24, 10, bias)), {Shape{16, 24}}});  // GEMM

@@ -403,27 +403,31 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
 
   // y_g = col_g * W_g^T needs W_g transposed into panels: packed once per call
   // for all bands. Weight-heavy layers (deep stages: 512 channels, 49 pixels)
-  // compute y_g^T = W_g * col_g^T instead, so the GEMM reads the weight in
-  // place and packs only the smaller column matrix; y_g^T is then transposed
-  // into y. (Packing a 9 MB weight costs as much as its arithmetic.)
+  // outside the indirect route compute y_g^T = W_g * col_g^T instead, so the
+  // GEMM reads the weight in place and packs only the smaller column matrix;
+  // y_g^T is then transposed into y. (Packing a 9 MB weight costs as much as
+  // its arithmetic; and streaming it once per tile of pixels, as the indirect
+  // route would, took 3x3 512 -> 512 at 7x7 from 70-73 to 46 GFLOP/s
+  // natively, while 256 -> 256 at 14x14 gained 84-86 -> 94-100.)
+  const bool indirect = !plan.pointwise && indirect_applies(g, plan.out_c);
+  const bool transposed = plan.weight_heavy && !indirect;
   thread_local FloatBuffer packed_buffer;
-  if (!plan.weight_heavy) pack_group_weights(plan, w, /*for_input_grad=*/false, ctx.pool, packed_buffer);
+  if (!transposed) pack_group_weights(plan, w, /*for_input_grad=*/false, ctx.pool, packed_buffer);
   // A plain pointer: lambdas running on pool threads would see their own thread_local.
   const float* packed = packed_buffer.data();
   const int64_t packed_group = packed_group_size(plan, /*for_input_grad=*/false);
   const int64_t cg = g.group_channels(), width = g.col_width();
-  const bool indirect = !plan.pointwise && !plan.weight_heavy && indirect_applies(g, plan.out_c);
   run_units(ctx.pool, plan.units(), [&](int64_t begin, int64_t end, ThreadPool* gemm_pool) {
     float* col = plan.pointwise || indirect ? nullptr
                                             : thread_scratch(Scratch::kColumns, plan.band_rows * g.out_w * width);
-    float* y_t = plan.weight_heavy ? thread_scratch(Scratch::kTransposedOutput, plan.mg * plan.band_rows * g.out_w)
-                                   : nullptr;
+    float* y_t = transposed ? thread_scratch(Scratch::kTransposedOutput, plan.mg * plan.band_rows * g.out_w)
+                            : nullptr;
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t n = unit / plan.bands, band = unit % plan.bands;
       const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
       const int64_t pixels = (r1 - r0) * g.out_w;
       float* out = output_band(y, plan, n, r0);  // [pixels, Cout]
-      if (b && !plan.weight_heavy)
+      if (b && !transposed)
         for (int64_t i = 0; i < pixels; ++i) copy_floats(out + i * plan.out_c, b, plan.out_c);
       if (indirect) {
         indirect_band(g, x + n * g.in_h * g.in_w * g.in_c, r0, r1, packed, plan.out_c, out, b != nullptr, gemm_pool);
@@ -445,7 +449,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
         GemmArgs args;
         args.k = plan.k;
         args.accumulate = b != nullptr;
-        if (plan.weight_heavy) {
+        if (transposed) {
           // y_t: [Mg, pixels], starting from the bias as the other path's C does.
           if (b)
             for (int64_t m = 0; m < plan.mg; ++m)
