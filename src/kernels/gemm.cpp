@@ -194,17 +194,19 @@ PackBuffers& thread_pack_buffers() {
 }
 
 // A tile at the bottom or right edge of C (rows < MR or cols < NR): the
-// kernel computes the whole register tile into a buffer, and only the part
-// inside C is kept.
-[[gnu::noinline]] void run_edge_tile(const F32GemmKernel& kernel, int64_t kc, const float* a, int64_t a_stride,
-                                     const float* b, float* c, int64_t ldc, int rows, int cols, bool load_c) {
+// kernel computes the whole register tile into a buffer, tile_into(partial)
+// (any of its three forms, with C's row stride NR), and only the part inside
+// C is kept.
+template <typename TileInto>
+[[gnu::noinline]] void run_edge_tile(const F32GemmKernel& kernel, float* c, int64_t ldc, int rows, int cols,
+                                     bool load_c, const TileInto& tile_into) {
   const int mr = kernel.mr, nr = kernel.nr;
   alignas(64) float partial[kMaxTileElements];
   if (load_c) {
     for (int i = 0; i < mr; ++i)
       for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < rows && j < cols) ? c[i * ldc + j] : 0.0f;
   }
-  kernel.tile(kc, a, a_stride, b, partial, nr, load_c);
+  tile_into(partial);
   for (int i = 0; i < rows; ++i) copy_floats(c + i * ldc, partial + i * nr, cols);
 }
 
@@ -266,26 +268,14 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
             if (rows == mr && cols == nr)
               kernel.tile(kc, a_tile, a_tile_stride, b_panel, c, g.ldc, load_c);
             else
-              run_edge_tile(kernel, kc, a_tile, a_tile_stride, b_panel, c, g.ldc, rows, cols, load_c);
+              run_edge_tile(kernel, c, g.ldc, rows, cols, load_c, [&](float* partial) {
+                kernel.tile(kc, a_tile, a_tile_stride, b_panel, partial, nr, load_c);
+              });
           }
         }
       }
     }
   }
-}
-
-// run_edge_tile for the indirect GEMM: the tile is computed whole into a buffer.
-[[gnu::noinline]] void run_rows_edge_tile(const F32GemmKernel& kernel, int64_t kc, const float* const* rows,
-                                          const float* b, float* c, int64_t ldc, int tile_rows, int cols,
-                                          bool load_c) {
-  const int mr = kernel.mr, nr = kernel.nr;
-  alignas(64) float partial[kMaxTileElements];
-  if (load_c) {
-    for (int i = 0; i < mr; ++i)
-      for (int j = 0; j < nr; ++j) partial[i * nr + j] = (i < tile_rows && j < cols) ? c[i * ldc + j] : 0.0f;
-  }
-  kernel.rows_tile(kc, rows, b, partial, nr, load_c);
-  for (int i = 0; i < tile_rows; ++i) copy_floats(c + i * ldc, partial + i * nr, cols);
 }
 
 constexpr int kMaxMr = 16;
@@ -316,7 +306,8 @@ void indirect_rectangle(const F32GemmKernel& kernel, const IndirectGemmArgs& g, 
           if (rows == mr && cols == nr)
             kernel.rows_tile(kc, tile, b_panel, c_row + jr, g.ldc, load_c);
           else
-            run_rows_edge_tile(kernel, kc, tile, b_panel, c_row + jr, g.ldc, rows, cols, load_c);
+            run_edge_tile(kernel, c_row + jr, g.ldc, rows, cols, load_c,
+                          [&](float* partial) { kernel.rows_tile(kc, tile, b_panel, partial, nr, load_c); });
         }
       }
     }
@@ -350,17 +341,13 @@ void indirect_b_panel(const F32GemmKernel& kernel, const IndirectBGemmArgs& g, i
     const int rows = static_cast<int>(std::min<int64_t>(mr, g.m - ir));
     const float* a_tile = a_block + ir * a_stride;
     float* c = c_col + ir * g.ldc;
-    if (cols < nr) {
-      run_edge_tile(kernel, kc, a_tile, a_stride, tail.data(), c, g.ldc, rows, cols, load_c);
-    } else if (rows < mr) {
-      alignas(64) float partial[kMaxTileElements];
-      if (load_c)
-        for (int i = 0; i < mr; ++i)
-          for (int j = 0; j < nr; ++j) partial[i * nr + j] = i < rows ? c[i * g.ldc + j] : 0.0f;
-      kernel.brows_tile(kc, a_tile, a_stride, b_rows, n0, partial, nr, load_c);
-      for (int i = 0; i < rows; ++i) copy_floats(c + i * g.ldc, partial + i * nr, nr);
-    } else {
+    if (rows == mr && cols == nr) {
       kernel.brows_tile(kc, a_tile, a_stride, b_rows, n0, c, g.ldc, load_c);
+    } else {
+      run_edge_tile(kernel, c, g.ldc, rows, cols, load_c, [&](float* partial) {
+        if (cols < nr) kernel.tile(kc, a_tile, a_stride, tail.data(), partial, nr, load_c);  // packed tail panel
+        else kernel.brows_tile(kc, a_tile, a_stride, b_rows, n0, partial, nr, load_c);
+      });
     }
   }
 }

@@ -56,10 +56,11 @@ void im2col_nhwc_panels(const ConvGeometry& g, const float* image, int64_t row_b
 
 // The indirect form of im2col_nhwc, for gemm_f32_indirect: with one group and
 // no horizontal dilation the taps of one kernel row are kernel_w * in_c
-// adjacent floats of the image, so instead of copying them, rows[kh * pixels
-// + p] points at the part of column-matrix row p that kernel row kh fills
-// (pixels = (row_end - row_begin) * out_w; kernel_row_stride >= pixels lets
-// several calls fill one table, each at its own first pixel). That is the
+// adjacent floats of the image, so instead of copying them,
+// rows[kh * kernel_row_stride + p] points at the part of column-matrix row p
+// that kernel row kh fills (p < pixels = (row_end - row_begin) * out_w;
+// kernel_row_stride >= pixels lets several calls fill one table, each at its
+// own first pixel). That is the
 // image itself when the whole kernel row lies inside it, `zeros` (kernel_w *
 // in_c zero floats) when it lies above or below or entirely beside it, else a
 // zero-padded copy written to `edge`. Returns the floats of `edge` used (at

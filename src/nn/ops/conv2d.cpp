@@ -105,23 +105,36 @@ bool indirect_applies(const ConvGeometry& g, int64_t out_c) {
          g.col_width() * out_c <= kMaxIndirectWeightFloats;
 }
 
+// This thread's tables for im2col_row_pointers: room for `pixels` pixels'
+// kernel-row pointers, and a zero kernel row (kept between calls; the zeros
+// are never written).
+struct RowPointerScratch {
+  const float** rows;
+  const float* zeros;
+};
+RowPointerScratch row_pointer_scratch(const ConvGeometry& g, int64_t pixels) {
+  thread_local std::vector<const float*> rows;
+  thread_local std::vector<float> zeros;
+  const size_t pointers = static_cast<size_t>(g.kernel_h * pixels), segment = static_cast<size_t>(g.kernel_w * g.in_c);
+  if (rows.size() < pointers) rows.resize(pointers);
+  if (zeros.size() < segment) zeros.resize(segment, 0.0f);
+  return {rows.data(), zeros.data()};
+}
+
 // out [pixels, out_c] (+)= the convolution of output rows [r0, r1) of one
 // image with the packed weight (panels of [col_width(), out_c]).
 void indirect_band(const ConvGeometry& g, const float* image, int64_t r0, int64_t r1, const float* packed,
                    int64_t out_c, float* out, bool accumulate, ThreadPool* gemm_pool) {
   const int64_t pixels = (r1 - r0) * g.out_w, segment = int64_t{g.kernel_w} * g.in_c;
-  thread_local std::vector<const float*> rows;
-  thread_local std::vector<float> zeros;  // never written: only ever grows with zeros
-  if (rows.size() < static_cast<size_t>(g.kernel_h * pixels)) rows.resize(static_cast<size_t>(g.kernel_h * pixels));
-  if (zeros.size() < static_cast<size_t>(segment)) zeros.resize(static_cast<size_t>(segment), 0.0f);
+  const RowPointerScratch table = row_pointer_scratch(g, pixels);
   float* edge = thread_scratch(Scratch::kColumns, pixels * g.col_width());
-  im2col_row_pointers(g, image, r0, r1, zeros.data(), edge, rows.data(), pixels);
+  im2col_row_pointers(g, image, r0, r1, table.zeros, edge, table.rows, pixels);
   IndirectGemmArgs args;
   args.m = pixels;
   args.n = out_c;
   args.segments = g.kernel_h;
   args.segment_k = segment;
-  args.rows = rows.data();
+  args.rows = table.rows;
   args.packed_b = packed;
   args.c = out;
   args.ldc = out_c;
@@ -791,56 +804,41 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     // 56x56, 85 -> 88-96; 128 channels even; 256 channels lost 2-11% (the
     // packed dy block, Cout x 256, is read once per panel of B), hence the
     // smaller weight limit than the forward's.
-    const int64_t segment = int64_t{g.kernel_w} * g.in_c;
     const bool indirect = indirect_applies(g, plan.out_c) && weight.elements() <= kMaxIndirectWeightGradFloats;
-    if (indirect) {
-      sum_in_fixed_slices(
-          ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
-          [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
-            thread_local std::vector<const float*> rows;
-            thread_local std::vector<float> zeros;  // never written: only ever grows with zeros
-            if (rows.size() < static_cast<size_t>(g.kernel_h * chunk_pixels))
-              rows.resize(static_cast<size_t>(g.kernel_h * chunk_pixels));
-            if (zeros.size() < static_cast<size_t>(segment)) zeros.resize(static_cast<size_t>(segment), 0.0f);
-            float* edge = thread_scratch(Scratch::kColumns, chunk_pixels * width);
-            for_each_chunk(begin, end, [&](int64_t first, int64_t last, int64_t pixels) {
-              int64_t row = 0, used = 0;
-              for (int64_t unit = first; unit < last; ++unit) {
-                const int64_t n = unit / plan.bands, band = unit % plan.bands;
-                const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
-                used += im2col_row_pointers(g, x + n * image_size, r0, r1, zeros.data(), edge + used,
-                                            rows.data() + row, pixels);
-                row += (r1 - r0) * g.out_w;
-              }
+    sum_in_fixed_slices(
+        ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
+        [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
+          // The unfolded chunk, or the indirect route's zero-padded edge copies.
+          float* col = thread_scratch(Scratch::kColumns, chunk_pixels * (transposed ? width : padded_width));
+          const RowPointerScratch table = indirect ? row_pointer_scratch(g, chunk_pixels) : RowPointerScratch{};
+          std::vector<float> acc_t(transposed ? static_cast<size_t>(width * plan.out_c) : 0, 0.0f);
+          for_each_chunk(begin, end, [&](int64_t first, int64_t last, int64_t pixels) {
+            int64_t row = 0, used = 0;
+            for (int64_t unit = first; unit < last; ++unit) {
+              const int64_t n = unit / plan.bands, band = unit % plan.bands;
+              const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
+              if (indirect)
+                used += im2col_row_pointers(g, x + n * image_size, r0, r1, table.zeros, col + used, table.rows + row,
+                                            pixels);
+              else if (transposed) im2col_nhwc(g, x + n * image_size, r0, r1, col + row * width);
+              else im2col_nhwc_panels(g, x + n * image_size, r0, r1, nr, pixels * nr, col + row * nr);
+              row += (r1 - r0) * g.out_w;
+            }
+            if (indirect) {
               IndirectBGemmArgs args;  // acc [Cout, K] += dy^T [Cout, pixels] * col [pixels, K]
               args.trans_a = true;
               args.m = plan.out_c;
               args.k = pixels;
               args.segments = g.kernel_h;
-              args.segment_n = segment;
+              args.segment_n = int64_t{g.kernel_w} * g.in_c;
               args.a = chunk_grad(first);
               args.lda = plan.out_c;
-              args.b_rows = rows.data();
+              args.b_rows = table.rows;
               args.c = acc;
               args.ldc = width;
               args.accumulate = true;
               gemm_f32_indirect_b(args, gemm_pool);
-            });
-          });
-    } else {
-    sum_in_fixed_slices(
-        ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
-        [&](int64_t begin, int64_t end, float* acc, ThreadPool* gemm_pool) {
-          float* col = thread_scratch(Scratch::kColumns, chunk_pixels * (transposed ? width : padded_width));
-          std::vector<float> acc_t(transposed ? static_cast<size_t>(width * plan.out_c) : 0, 0.0f);
-          for_each_chunk(begin, end, [&](int64_t first, int64_t last, int64_t pixels) {
-            int64_t row = 0;
-            for (int64_t unit = first; unit < last; ++unit) {
-              const int64_t n = unit / plan.bands, band = unit % plan.bands;
-              const int64_t r0 = plan.row_begin(band), r1 = plan.row_end(band);
-              if (transposed) im2col_nhwc(g, x + n * image_size, r0, r1, col + row * width);
-              else im2col_nhwc_panels(g, x + n * image_size, r0, r1, nr, pixels * nr, col + row * nr);
-              row += (r1 - r0) * g.out_w;
+              return;
             }
             GemmArgs args;
             args.trans_a = true;
@@ -870,7 +868,6 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
             for (int64_t o = 0; o < plan.out_c; ++o)
               for (int64_t j = 0; j < width; ++j) acc[o * width + j] += acc_t[static_cast<size_t>(j * plan.out_c + o)];
         });
-    }
   } else if (want_param_grads) {
     sum_in_fixed_slices(
         ctx.pool, plan.units(), weight_grad_slices(weight.elements()), weight.elements(), weight_grad.data(),
