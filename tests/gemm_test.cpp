@@ -349,9 +349,12 @@ TEST_CASE("indirect gemm follows its row pointers: reference across tile tails a
       int64_t m, n, segments, segment_k;
     };
     // Partial row and column tiles; one segment or several; segments of one
-    // float, of a few, and longer than one K block (300 and 513 are cut in 2 and 3).
+    // float, of a few, and longer than one K block (300 and 513 are cut in 2
+    // and 3); a C so wide that its rows go in chunks of a few tiles, the last
+    // one partial (2100 columns: 24 rows per chunk of the 8-row kernels).
     const Shape shapes[] = {{1, 1, 1, 1},          {mr - 1, nr + 1, 3, 7},  {mr + 1, nr - 1, 2, 300},
-                            {3 * mr + 1, 2 * nr + 3, 3, 96}, {2 * mr, nr, 1, 513}, {131, 67, 3, 100}};
+                            {3 * mr + 1, 2 * nr + 3, 3, 96}, {2 * mr, nr, 1, 513}, {131, 67, 3, 100},
+                            {61, 2100, 2, 5}};
     uint32_t seed = 9000;
     for (const Shape& s : shapes)
       for (int combo = 0; combo < 4; ++combo) {

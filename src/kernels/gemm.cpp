@@ -280,34 +280,43 @@ void gemm_rectangle(const F32GemmKernel& kernel, const GemmArgs& g, const Blocks
 
 constexpr int kMaxMr = 16;
 
-// Rows [m_begin, m_end) of an indirect GEMM's C (m_begin a multiple of mr).
-// Per tile of mr rows, every segment's K blocks in order, each against all B
-// panels: the tile's A rows stay in L1 while the packed B streams past (the
-// conv routes that use this keep B within L2).
+// C floats an indirect GEMM keeps in cache while the K blocks pass (see below).
+constexpr int64_t kIndirectChunkFloats = int64_t{1} << 16;  // 256 KB
+
+// Rows [m_begin, m_end) of an indirect GEMM's C (m_begin a multiple of mr), in
+// chunks of rows whose C (chunk x n) stays in L2. Per chunk, each K block of
+// every segment meets each tile of mr rows (its A rows in L1), and each tile
+// all the B panels of that block (kc x n, in L2): the packed B is read once
+// per chunk, not once per tile, which matters when it outgrows L2 (3x3 256 ->
+// 256 is 2.4 MB).
 void indirect_rectangle(const F32GemmKernel& kernel, const IndirectGemmArgs& g, int64_t kc_max, int64_t m_begin,
                         int64_t m_end) {
   const int mr = kernel.mr, nr = kernel.nr;
   const int64_t k = g.segments * g.segment_k;
+  const int64_t chunk = std::max<int64_t>(1, kIndirectChunkFloats / (g.n * mr)) * mr;
   const float* tile[kMaxMr];
-  for (int64_t ir = m_begin; ir < m_end; ir += mr) {
-    const int rows = static_cast<int>(std::min<int64_t>(mr, m_end - ir));
-    float* c_row = g.c + ir * g.ldc;
+  for (int64_t ic = m_begin; ic < m_end; ic += chunk) {
+    const int64_t ic_end = std::min(m_end, ic + chunk);
     for (int64_t s = 0; s < g.segments; ++s) {
-      const float* const* segment = g.rows + s * g.m + ir;
       for (int64_t k0 = 0; k0 < g.segment_k; k0 += kc_max) {
         const int64_t kc = std::min(kc_max, g.segment_k - k0);
         const bool load_c = g.accumulate || s > 0 || k0 > 0;
-        // Rows past m repeat the last one; the edge tile drops their results.
-        for (int i = 0; i < mr; ++i) tile[i] = segment[std::min(i, rows - 1)] + k0;
         const float* b_block = g.packed_b + (s * g.segment_k + k0) * nr;
-        for (int64_t jr = 0; jr < g.n; jr += nr) {
-          const float* b_panel = b_block + (jr / nr) * k * nr;
-          const int cols = static_cast<int>(std::min<int64_t>(nr, g.n - jr));
-          if (rows == mr && cols == nr)
-            kernel.rows_tile(kc, tile, b_panel, c_row + jr, g.ldc, load_c);
-          else
-            run_edge_tile(kernel, c_row + jr, g.ldc, rows, cols, load_c,
-                          [&](float* partial) { kernel.rows_tile(kc, tile, b_panel, partial, nr, load_c); });
+        for (int64_t ir = ic; ir < ic_end; ir += mr) {
+          const int rows = static_cast<int>(std::min<int64_t>(mr, ic_end - ir));
+          float* c_row = g.c + ir * g.ldc;
+          const float* const* segment = g.rows + s * g.m + ir;
+          // Rows past m repeat the last one; the edge tile drops their results.
+          for (int i = 0; i < mr; ++i) tile[i] = segment[std::min(i, rows - 1)] + k0;
+          for (int64_t jr = 0; jr < g.n; jr += nr) {
+            const float* b_panel = b_block + (jr / nr) * k * nr;
+            const int cols = static_cast<int>(std::min<int64_t>(nr, g.n - jr));
+            if (rows == mr && cols == nr)
+              kernel.rows_tile(kc, tile, b_panel, c_row + jr, g.ldc, load_c);
+            else
+              run_edge_tile(kernel, c_row + jr, g.ldc, rows, cols, load_c,
+                            [&](float* partial) { kernel.rows_tile(kc, tile, b_panel, partial, nr, load_c); });
+          }
         }
       }
     }
