@@ -77,6 +77,9 @@ void run_conv(const Options& options) {
       // The clothing model's training step (batch 64): its two costliest convolutions.
       {"3x3_28x28x32_32_b64", Shape{64, 28, 28, 32}, 32, 3, 1, 1, 1},
       {"3x3_14x14x64_64_b64", Shape{64, 14, 14, 64}, 64, 3, 1, 1, 1},
+      // CNN A's first layer (one input channel) and its third, at batch 64.
+      {"3x3_28x28x1_32_b64", Shape{64, 28, 28, 1}, 32, 3, 1, 1, 1},
+      {"3x3_14x14x32_64_b64", Shape{64, 14, 14, 32}, 64, 3, 1, 1, 1},
       // ResNet-18's middle and deepest stages and its stem: weight-bound and im2col-bound.
       {"3x3_28x28x128_128", Shape{kBatch, 28, 28, 128}, 128, 3, 1, 1, 1},
       {"3x3_14x14x256_256", Shape{kBatch, 14, 14, 256}, 256, 3, 1, 1, 1},
