@@ -96,10 +96,11 @@ void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t 
 // where they lie in the image (im2col_row_pointers) instead of unfolding them.
 // It needs one group and no horizontal dilation (a kernel row is then KW*Cin
 // adjacent floats). It pays where that row is long enough to amortise the
-// load and store of each C tile per kernel row. The packed weight streams
-// past once per tile of pixels: measured up to 3x3 256 -> 256 channels (2.4
-// MB), no loss natively and 1-2% gained in wasm on 128 and 256 channels
-// (64 channels at 56x56: wasm 8.3 -> 6.0 ms, natively 2.4 -> 2.1 ms).
+// load and store of each C tile per kernel row. The weight is packed per call
+// and read once per chunk of output rows (gemm_f32_indirect): up to 3x3 256 ->
+// 256 channels (2.4 MB) this beats unfolding (64 channels at 56x56: wasm 8.3
+// -> 6.0 ms, natively 2.4 -> 2.1 ms). A 512-channel weight (9 MB) costs more
+// to pack from memory than the transposed route loses to its partial tiles.
 bool indirect_applies(const ConvGeometry& g, int64_t out_c) {
   return g.groups == 1 && g.dilation_w == 1 && g.kernel_w * g.in_c >= kMinIndirectSegment &&
          g.col_width() * out_c <= kMaxIndirectWeightFloats;
@@ -419,9 +420,9 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
   // outside the indirect route compute y_g^T = W_g * col_g^T instead, so the
   // GEMM reads the weight in place and packs only the smaller column matrix;
   // y_g^T is then transposed into y. (Packing a 9 MB weight costs as much as
-  // its arithmetic; and streaming it once per tile of pixels, as the indirect
-  // route would, took 3x3 512 -> 512 at 7x7 from 70-73 to 46 GFLOP/s
-  // natively, while 256 -> 256 at 14x14 gained 84-86 -> 94-100.)
+  // its arithmetic: in ResNet-18 the indirect route took each 3x3 512 -> 512
+  // conv at 7x7 from 2.3-2.8 to 2.8-3.5 ms natively, while 256 -> 256 at
+  // 14x14, a quarter of the weight, gains.)
   const bool indirect = !plan.pointwise && indirect_applies(g, plan.out_c);
   const bool transposed = plan.weight_heavy && !indirect;
   thread_local FloatBuffer packed_buffer;
