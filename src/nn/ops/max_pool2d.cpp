@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/copy_floats.h"
 #include "nn/ops/run_parallel.h"
 
 namespace nl {
@@ -41,11 +42,11 @@ void MaxPool2D::forward(const OpContext& ctx, std::span<const Tensor* const> inp
       for (int64_t ow = 0; ow < OW; ++ow) {
         const PoolWindow ww = pool2d_window(ow, W, p.kernel_w, p.stride_w, p.pad_left, p.pad_right);
         float* y = yd + (row * OW + ow) * C;
-        // Start from the window's first in-bounds pixel (every window has one).
-        const float* first = xd + ((n * H + wh.begin) * W + ww.begin) * C;
-        std::copy(first, first + C, y);
+        // Start from the window's first in-bounds pixel (every window has one)
+        // and compare the others with it, in the same order as the backward pass.
+        copy_floats(y, xd + ((n * H + wh.begin) * W + ww.begin) * C, C);
         for (int64_t ih = wh.begin; ih < wh.end; ++ih)
-          for (int64_t iw = ww.begin; iw < ww.end; ++iw) {
+          for (int64_t iw = ih == wh.begin ? ww.begin + 1 : ww.begin; iw < ww.end; ++iw) {
             const float* xp = xd + ((n * H + ih) * W + iw) * C;
             for (int64_t c = 0; c < C; ++c) y[c] = replaces(xp[c], y[c]) ? xp[c] : y[c];
           }
@@ -87,7 +88,7 @@ void MaxPool2D::backward(const OpContext& ctx, std::span<const Tensor* const> in
             best_pixel[c] = first;
           }
           for (int64_t ih = wh.begin; ih < wh.end; ++ih)
-            for (int64_t iw = ww.begin; iw < ww.end; ++iw) {
+            for (int64_t iw = ih == wh.begin ? ww.begin + 1 : ww.begin; iw < ww.end; ++iw) {
               const int32_t pixel = static_cast<int32_t>(ih * W + iw);
               const float* xp = image + pixel * C + c0;
               for (int64_t c = 0; c < cn; ++c) {  // selects, not branches: random data mispredicts
