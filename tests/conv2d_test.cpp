@@ -593,6 +593,36 @@ TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct
   }
 }
 
+// A 3x3 stride-1 convolution of one group with at least 16 input and output
+// channels and at least 128 tiles of 2x2 outputs (32 in wasm) computes its
+// forward pass and its input gradient by Winograd's F(2x2, 3x3)
+// (kernels/winograd_3x3.h): the input gradient as the convolution of dy with
+// the weight rotated and its padding mirrored, added into dx. These shapes take
+// that route with: 'same' padding; odd output sizes (partial tiles at the
+// bottom and right) and channel counts that are not multiples of 4 (the
+// transforms' scalar tails) without a bias; no padding; padding 2, whose
+// mirror is none; uneven padding; and enough tiles for several blocks.
+TEST_CASE("conv2d: the 3x3 stride-1 route by Winograd's method matches direct loops, on any pool", "[conv2d]") {
+  std::vector<Case> cases;
+  auto add = [&](Shape x, int64_t cout, int pt, int pl, int pb, int pr, bool bias) {
+    cases.push_back(axis_case(x, cout, 3, 3, 1, 1, 1, 1, pt, pl, pb, pr, bias));
+  };
+  add(Shape{2, 16, 16, 16}, 24, 1, 1, 1, 1, true);   // 'same': 128 tiles
+  add(Shape{1, 23, 21, 19}, 33, 1, 1, 1, 1, false);  // odd sizes, channels 19 and 33
+  add(Shape{3, 18, 20, 16}, 16, 0, 0, 0, 0, true);   // no padding: 16x18 outputs
+  add(Shape{1, 22, 22, 17}, 16, 2, 2, 2, 2, true);   // padding 2: 24x24 outputs
+  add(Shape{1, 25, 26, 20}, 17, 2, 0, 0, 1, true);   // uneven padding: 25x25 outputs
+  add(Shape{4, 30, 30, 16}, 16, 1, 1, 1, 1, false);  // 900 tiles: several blocks
+  std::mt19937_64 rng(29);
+  nl::ThreadPool two(2);
+  for (const Case& c : cases) {
+    INFO(describe(c.params, c.input));
+    compare_with_reference(c, rng, nullptr);
+    compare_with_reference(c, rng, &two);
+    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/true);
+  }
+}
+
 // ---- 5. im2col / col2im -----------------------------------------------------------
 
 TEST_CASE("im2col picks the right pixels, its packed-panel form matches, and col2im is its adjoint", "[conv2d][im2col]") {

@@ -3,12 +3,13 @@
 // Sections:
 //   1. creation and shape checks
 //   2. work plan: bands of output rows, thread-count-independent splits
-//   3. forward      (an indirect GEMM over the image in place where kernel rows are long enough,
-//                    else im2col + GEMM, transposed in weight-heavy layers; 1x1 as a plain GEMM;
-//                    depthwise by direct loops)
+//   3. forward      (3x3 stride 1 with enough channels and tiles by Winograd's F(2x2, 3x3);
+//                    else an indirect GEMM over the image in place where kernel rows are long
+//                    enough, else im2col + GEMM, transposed in weight-heavy layers; 1x1 as a
+//                    plain GEMM; depthwise by direct loops)
 //   4. backward     (input: GEMM with W then col2im, or at stride 1 a convolution of dy with the
-//                    flipped weight, by the forward's routes; weight: GEMM with the unfolded
-//                    input; bias: sums)
+//                    flipped weight, by Winograd's method or the forward's GEMM routes; weight:
+//                    GEMM with the unfolded input; bias: sums)
 //
 // Notation: P output pixels of a band, G groups, Cg = Cin/G, Mg = Cout/G,
 // K = KH*KW*Cg (one group's receptive field). Per group, y_g[P, Mg] =
@@ -36,6 +37,7 @@
 #include "kernels/copy_floats.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "kernels/winograd_3x3.h"
 #include "kernels/thread_pool.h"
 #include "nn/ops/run_parallel.h"
 #include "tensor/limits.h"
@@ -104,6 +106,34 @@ void im2col_rows(const ConvGeometry& g, const float* image, int64_t r0, int64_t 
 bool indirect_applies(const ConvGeometry& g, int64_t out_c) {
   return g.groups == 1 && g.dilation_w == 1 && g.kernel_w * g.in_c >= kMinIndirectSegment &&
          g.col_width() * out_c <= kMaxIndirectWeightFloats;
+}
+
+// Winograd F(2x2, 3x3) (kernels/winograd_3x3.h) for 3x3, stride-1
+// convolutions of one group with enough channels and enough 2x2 output tiles
+// to pay for transforming the weight each call (it costs like the GEMMs of
+// about kMinWinogradTiles tiles). Measured, 1 thread (2 threads alike):
+//   native  64 -> 64 at 56x56 (784 tiles) 1.43 -> 0.81 ms; 128 at 28x28 (196)
+//           1.30 -> 0.85-0.90; 256 at 14x14 (49) 1.47 -> 1.41 but 0.86 -> 0.89
+//           on 2 threads; 512 at 7x7 (16) 2.2 -> 3.7
+//   wasm    64 at 56x56 5.3 -> 2.8; 128 at 28x28 5.3 -> 2.6; 256 at 14x14
+//           5.4 -> 3.2; 512 at 7x7 6.4 -> 6.1 but 3.4 -> 3.7 on 2 threads;
+//           CNN A's 32 -> 32 at 28x28, batch 64, 23.8 -> 13.7
+// (wasm has no fused multiply-add, so each multiply saved saves more there).
+#if defined(__wasm__)
+constexpr int64_t kMinWinogradTiles = 32;
+#else
+constexpr int64_t kMinWinogradTiles = 128;
+#endif
+constexpr int64_t kMinWinogradChannels = 16;
+// Its transformed weight takes 16 floats per channel pair, twice (plain and
+// packed): up to 512 x 512 channels, 32 MB.
+constexpr int64_t kMaxWinogradChannelPairs = int64_t{512} * 512;
+
+bool winograd_applies(const ConvGeometry& g, int64_t batch, int64_t out_c) {
+  const int64_t tiles = batch * ((g.out_h + 1) / 2) * ((g.out_w + 1) / 2);
+  return g.groups == 1 && g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.dilation_h == 1 && g.dilation_w == 1 && g.in_c >= kMinWinogradChannels &&
+         out_c >= kMinWinogradChannels && g.in_c * out_c <= kMaxWinogradChannelPairs && tiles >= kMinWinogradTiles;
 }
 
 // This thread's tables for im2col_row_pointers: room for `pixels` pixels'
@@ -414,6 +444,24 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
     depthwise_forward(plan, x, taps.data(), b, y, ctx.pool);
     return;
   }
+  if (winograd_applies(g, plan.batch, plan.out_c)) {
+    Winograd3x3Args args;
+    args.batch = plan.batch;
+    args.in_h = g.in_h;
+    args.in_w = g.in_w;
+    args.in_c = g.in_c;
+    args.out_h = g.out_h;
+    args.out_w = g.out_w;
+    args.out_c = plan.out_c;
+    args.pad_top = g.pad_top;
+    args.pad_left = g.pad_left;
+    args.x = x;
+    args.weight = w;
+    args.bias = b;
+    args.y = y;
+    conv3x3_winograd(args, ctx.pool);
+    return;
+  }
 
   // y_g = col_g * W_g^T needs W_g transposed into panels: packed once per call
   // for all bands. Weight-heavy layers (deep stages: 512 channels, 49 pixels)
@@ -578,6 +626,19 @@ bool input_grad_by_transposed_conv(const Conv2DParams& p, const ConvPlan& plan) 
          p.pad_top <= extent_h && p.pad_bottom <= extent_h && p.pad_left <= extent_w && p.pad_right <= extent_w;
 }
 
+// The input gradient of a 3x3 stride-1 convolution whose mirrored convolution
+// (padding 2 - pad, so each padding at most 2) suits Winograd's method.
+bool input_grad_by_winograd(const Conv2DParams& p, const ConvPlan& plan) {
+  if (plan.depthwise || p.pad_top > 2 || p.pad_bottom > 2 || p.pad_left > 2 || p.pad_right > 2) return false;
+  ConvGeometry mirrored = plan.geo;
+  mirrored.in_h = plan.geo.out_h;
+  mirrored.in_w = plan.geo.out_w;
+  mirrored.in_c = plan.out_c;
+  mirrored.out_h = plan.geo.in_h;
+  mirrored.out_w = plan.geo.in_w;
+  return winograd_applies(mirrored, plan.batch, p.in_channels);
+}
+
 // The settings of that mirrored convolution (from dy, Cout channels, to dx, Cin).
 Conv2DParams transposed_conv_params(const Conv2DParams& p) {
   Conv2DParams t = p;
@@ -712,9 +773,27 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     return;
   }
 
-  // ---- input, at stride 1 with few output channels: a convolution of dy (see
-  // input_grad_by_transposed_conv).
-  if (input_grad && input_grad_by_transposed_conv(p_, plan)) {
+  // ---- input, at stride 1: a convolution of dy, by Winograd's method where it
+  // pays (see input_grad_by_winograd), else with few output channels as a GEMM
+  // (see input_grad_by_transposed_conv).
+  if (input_grad && input_grad_by_winograd(p_, plan)) {
+    Winograd3x3Args args;
+    args.batch = plan.batch;
+    args.in_h = g.out_h;
+    args.in_w = g.out_w;
+    args.in_c = plan.out_c;
+    args.out_h = g.in_h;
+    args.out_w = g.in_w;
+    args.out_c = g.in_c;
+    args.pad_top = 2 - p_.pad_top;
+    args.pad_left = 2 - p_.pad_left;
+    args.x = dy;
+    args.weight = weight.data();
+    args.y = input_grad->data();
+    args.accumulate = true;
+    args.flipped = true;
+    conv3x3_winograd(args, ctx.pool);
+  } else if (input_grad && input_grad_by_transposed_conv(p_, plan)) {
     input_grad_transposed(p_, weight, output_grad, input_grad->data(), ctx.pool);
   } else if (input_grad) {
     // ---- input otherwise: per band, dcol_g = dy_g * W_g, then col2im onto dx. Bands
