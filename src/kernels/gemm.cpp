@@ -98,7 +98,10 @@ constexpr double kReadFlops = 8;
 
 // Four floats as one vector (GCC and Clang vector extensions: SSE natively,
 // SIMD128 in wasm), loaded and stored at any float alignment.
-using Float4 = float __attribute__((vector_size(16), aligned(4), may_alias));
+// (In two steps: Clang drops an alignment given together with vector_size.)
+typedef float Float4Aligned __attribute__((vector_size(16)));
+typedef Float4Aligned Float4 __attribute__((aligned(4), may_alias));
+static_assert(alignof(Float4) == 4);
 
 // out[i * out_stride + r] = rows[r][i] for r, i < 4: a 4x4 block transposed
 // in registers.

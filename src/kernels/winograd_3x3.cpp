@@ -5,6 +5,7 @@
 #include "kernels/winograd_3x3.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/gemm.h"
 #include "kernels/thread_pool.h"
@@ -26,15 +27,22 @@ constexpr int64_t kMinParallelWeightPairs = 64 * 64;
 
 // Four floats as one vector (GCC and Clang vector extensions: SSE natively,
 // SIMD128 in wasm), loaded and stored at any float alignment.
-using Float4 = float __attribute__((vector_size(16), aligned(4), may_alias));
+// (In two steps: Clang drops an alignment given together with vector_size.)
+typedef float Float4Aligned __attribute__((vector_size(16)));
+typedef Float4Aligned Float4 __attribute__((aligned(4), may_alias));
+static_assert(alignof(Float4) == 4);
 
+// By memcpy, which compiles to one unaligned vector move: a template argument
+// would lose the typedef's alignment.
 template <typename T>
 inline T load(const float* p) {
-  return *reinterpret_cast<const T*>(p);
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
 }
 template <typename T>
 inline void store(float* p, T v) {
-  *reinterpret_cast<T*>(p) = v;
+  std::memcpy(p, &v, sizeof(T));
 }
 
 // V = B^T d B at channels [c, c + lanes): d[i * 4 + j] is the tile's input
