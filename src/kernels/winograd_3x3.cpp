@@ -21,6 +21,7 @@ constexpr int kPositions = 16;  // of the 4x4 transformed tile
 constexpr int64_t kBlockFloats = int64_t{1} << 16;
 constexpr int64_t kMinBlockTiles = 64;
 constexpr int64_t kMaxBlockTiles = 128;
+constexpr int64_t kMinThreadTiles = 16;
 constexpr int64_t kCacheLineFloats = 16;
 // Channel pairs from which the weight transform is worth splitting over threads.
 constexpr int64_t kMinParallelWeightPairs = 64 * 64;
@@ -189,14 +190,13 @@ void conv3x3_winograd(const Winograd3x3Args& a, ThreadPool* pool) {
   // The blocks are made equal, and as many as a multiple of the threads.
   const int threads = pool ? pool->threads() : 1;
   const int64_t target = std::clamp<int64_t>(kBlockFloats / (kPositions * (cin + cout)), kMinBlockTiles, kMaxBlockTiles);
+  // Every thread gets a block when there are enough tiles: one block's GEMMs
+  // are too small to split (49 tiles of 64 channels: 0.4 MFLOP each).
   int64_t blocks = (tiles + target - 1) / target;
-  if (blocks > 1) blocks = (blocks + threads - 1) / threads * threads;
+  if (blocks > 1 || tiles >= threads * kMinThreadTiles) blocks = (blocks + threads - 1) / threads * threads;
   const int64_t block = (tiles + blocks - 1) / blocks;
   blocks = (tiles + block - 1) / block;
-  // Threads take blocks; a single block (deep layers of one image) splits
-  // each GEMM over them instead.
   const bool split_blocks = threads > 1 && blocks > 1;
-  ThreadPool* gemm_pool = blocks == 1 ? pool : nullptr;
 
   const int64_t v_stride = block * cin + kCacheLineFloats, m_stride = block * cout + kCacheLineFloats;
   auto run_blocks = [&](int64_t begin, int64_t end) {
@@ -232,7 +232,7 @@ void conv3x3_winograd(const Winograd3x3Args& a, ThreadPool* pool) {
         g.packed_b = packed + p * packed_stride;
         g.c = m + p * m_stride;
         g.ldc = cout;
-        gemm_f32(g, gemm_pool);
+        gemm_f32(g, nullptr);
       }
       for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
