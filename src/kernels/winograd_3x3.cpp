@@ -144,10 +144,11 @@ inline void transform_weight_at(const float* g, int64_t cin, int64_t c, float* u
 void conv3x3_winograd(const Winograd3x3Args& a, ThreadPool* pool) {
   const int64_t cin = a.in_c, cout = a.out_c;
   if (a.batch <= 0 || a.out_h <= 0 || a.out_w <= 0 || cout <= 0) return;
-  // Every 16-stream layout here is padded by a cache line: at a multiple of 4
-  // KB apart (64 tiles of 32 channels; a 256 x 256 matrix) the streams would
-  // fall into one L1 set (the weight transform of 3x3 256 -> 256 ran 3x slower).
-  // U_p of the stored weight, [weight_out, weight_in].
+  // The 16 matrices of each layout here lie a cache line more than their size
+  // apart: at a multiple of 4 KB (64 tiles of 32 channels; 256 x 256 channel
+  // pairs) the transforms' 16 streams would fall into one L1 set (the input
+  // transform ran at half speed, the weight transform of 256 channels at a third).
+  // U_p of the stored weight, [weight_out, weight_in]:
   const int64_t weight_out = a.flipped ? cin : cout, weight_in = a.flipped ? cout : cin;
   const int64_t u_stride = cin * cout + kCacheLineFloats;
   const int64_t packed_stride = gemm_f32_packed_b_size(cin, cout) + kCacheLineFloats;
@@ -186,12 +187,13 @@ void conv3x3_winograd(const Winograd3x3Args& a, ThreadPool* pool) {
   const int64_t tiles = a.batch * tiles_h * tiles_w;
   // Tiles per block: as many as keep a block's transformed input and products
   // in L2, but at least kMinBlockTiles, for each GEMM reads all of its U_p
-  // (256 KB for 256 channels) once per block.
-  // The blocks are made equal, and as many as a multiple of the threads.
+  // (256 KB for 256 channels) once per block. The blocks are made equal and a
+  // multiple of the threads in number, and every thread gets one once there
+  // are kMinThreadTiles tiles each: one block's GEMMs are too small to split
+  // (49 tiles of 64 channels: 0.4 MFLOP each). A tile's result does not depend
+  // on its block, so neither does it on the thread count.
   const int threads = pool ? pool->threads() : 1;
   const int64_t target = std::clamp<int64_t>(kBlockFloats / (kPositions * (cin + cout)), kMinBlockTiles, kMaxBlockTiles);
-  // Every thread gets a block when there are enough tiles: one block's GEMMs
-  // are too small to split (49 tiles of 64 channels: 0.4 MFLOP each).
   int64_t blocks = (tiles + target - 1) / target;
   if (blocks > 1 || tiles >= threads * kMinThreadTiles) blocks = (blocks + threads - 1) / threads * threads;
   const int64_t block = (tiles + blocks - 1) / blocks;
@@ -207,8 +209,8 @@ void conv3x3_winograd(const Winograd3x3Args& a, ThreadPool* pool) {
       m_buffer.resize(static_cast<size_t>(kPositions * m_stride));
     float* v = v_buffer.data();  // position p, tile t: v + p * v_stride + t * cin
     float* m = m_buffer.data();  // position p, tile t: m + p * m_stride + t * cout
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t t0 = b * block, count = std::min(block, tiles - t0);
+    for (int64_t blk = begin; blk < end; ++blk) {
+      const int64_t t0 = blk * block, count = std::min(block, tiles - t0);
       for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = t0 + t, n = tile / (tiles_h * tiles_w), ty = tile / tiles_w % tiles_h, tx = tile % tiles_w;
         const float* d[16];
