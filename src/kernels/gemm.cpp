@@ -19,6 +19,7 @@
 #include "kernels/copy_floats.h"
 #include "kernels/cpu_features.h"
 #include "kernels/f32_gemm.h"
+#include "kernels/float4.h"
 #include "kernels/thread_pool.h"
 #include "tensor/tensor.h"
 
@@ -96,24 +97,16 @@ constexpr double kReadFlops = 8;
   std::fill(out + rows * kc, out + mr * kc, 0.0f);
 }
 
-// Four floats as one vector (GCC and Clang vector extensions: SSE natively,
-// SIMD128 in wasm), loaded and stored at any float alignment.
-// (In two steps: Clang drops an alignment given together with vector_size.)
-typedef float Float4Aligned __attribute__((vector_size(16)));
-typedef Float4Aligned Float4 __attribute__((aligned(4), may_alias));
-static_assert(alignof(Float4) == 4);
-
 // out[i * out_stride + r] = rows[r][i] for r, i < 4: a 4x4 block transposed
 // in registers.
 inline void transpose_4x4(const float* const* rows, float* out, int64_t out_stride) {
-  const Float4 a = *reinterpret_cast<const Float4*>(rows[0]), b = *reinterpret_cast<const Float4*>(rows[1]);
-  const Float4 c = *reinterpret_cast<const Float4*>(rows[2]), d = *reinterpret_cast<const Float4*>(rows[3]);
+  const Float4 a = load_float4(rows[0]), b = load_float4(rows[1]), c = load_float4(rows[2]), d = load_float4(rows[3]);
   const Float4 ab_low = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab_high = __builtin_shufflevector(a, b, 2, 6, 3, 7);
   const Float4 cd_low = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd_high = __builtin_shufflevector(c, d, 2, 6, 3, 7);
-  *reinterpret_cast<Float4*>(out) = __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5);
-  *reinterpret_cast<Float4*>(out + out_stride) = __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7);
-  *reinterpret_cast<Float4*>(out + 2 * out_stride) = __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5);
-  *reinterpret_cast<Float4*>(out + 3 * out_stride) = __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7);
+  store_float4(out, __builtin_shufflevector(ab_low, cd_low, 0, 1, 4, 5));
+  store_float4(out + out_stride, __builtin_shufflevector(ab_low, cd_low, 2, 3, 6, 7));
+  store_float4(out + 2 * out_stride, __builtin_shufflevector(ab_high, cd_high, 0, 1, 4, 5));
+  store_float4(out + 3 * out_stride, __builtin_shufflevector(ab_high, cd_high, 2, 3, 6, 7));
 }
 
 // One panel of a transposed B: out[k * nr + j] = src[j * ld + k] for j < cols,

@@ -5,8 +5,8 @@
 #include "kernels/winograd_3x3.h"
 
 #include <algorithm>
-#include <cstring>
 
+#include "kernels/float4.h"
 #include "kernels/gemm.h"
 #include "kernels/thread_pool.h"
 #include "tensor/tensor.h"
@@ -26,24 +26,17 @@ constexpr int64_t kCacheLineFloats = 16;
 // Channel pairs from which the weight transform is worth splitting over threads.
 constexpr int64_t kMinParallelWeightPairs = 64 * 64;
 
-// Four floats as one vector (GCC and Clang vector extensions: SSE natively,
-// SIMD128 in wasm), loaded and stored at any float alignment.
-// (In two steps: Clang drops an alignment given together with vector_size.)
-typedef float Float4Aligned __attribute__((vector_size(16)));
-typedef Float4Aligned Float4 __attribute__((aligned(4), may_alias));
-static_assert(alignof(Float4) == 4);
-
-// By memcpy, which compiles to one unaligned vector move: a template argument
-// would lose the typedef's alignment.
+// A lane-generic load and store, so each transform is written once for 4
+// channels and once for the scalar tail.
 template <typename T>
 inline T load(const float* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
+  if constexpr (sizeof(T) == sizeof(Float4)) return load_float4(p);
+  else return *p;
 }
 template <typename T>
 inline void store(float* p, T v) {
-  std::memcpy(p, &v, sizeof(T));
+  if constexpr (sizeof(T) == sizeof(Float4)) store_float4(p, v);
+  else *p = v;
 }
 
 // V = B^T d B at channels [c, c + lanes): d[i * 4 + j] is the tile's input
