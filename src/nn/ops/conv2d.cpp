@@ -136,6 +136,27 @@ bool winograd_applies(const ConvGeometry& g, int64_t batch, int64_t out_c) {
          out_c >= kMinWinogradChannels && g.in_c * out_c <= kMaxWinogradChannelPairs && tiles >= kMinWinogradTiles;
 }
 
+// The arguments of conv3x3_winograd for convolution geometry g over `batch`
+// images (y = conv(x, weight) + bias).
+Winograd3x3Args winograd_args(const ConvGeometry& g, int64_t batch, int64_t out_c, const float* x, const float* weight,
+                              const float* bias, float* y) {
+  Winograd3x3Args args;
+  args.batch = batch;
+  args.in_h = g.in_h;
+  args.in_w = g.in_w;
+  args.in_c = g.in_c;
+  args.out_h = g.out_h;
+  args.out_w = g.out_w;
+  args.out_c = out_c;
+  args.pad_top = g.pad_top;
+  args.pad_left = g.pad_left;
+  args.x = x;
+  args.weight = weight;
+  args.bias = bias;
+  args.y = y;
+  return args;
+}
+
 // This thread's tables for im2col_row_pointers: room for `pixels` pixels'
 // kernel-row pointers, and a zero kernel row (kept between calls; the zeros
 // are never written).
@@ -445,21 +466,7 @@ void Conv2D::forward(const OpContext& ctx, std::span<const Tensor* const> inputs
     return;
   }
   if (winograd_applies(g, plan.batch, plan.out_c)) {
-    Winograd3x3Args args;
-    args.batch = plan.batch;
-    args.in_h = g.in_h;
-    args.in_w = g.in_w;
-    args.in_c = g.in_c;
-    args.out_h = g.out_h;
-    args.out_w = g.out_w;
-    args.out_c = plan.out_c;
-    args.pad_top = g.pad_top;
-    args.pad_left = g.pad_left;
-    args.x = x;
-    args.weight = w;
-    args.bias = b;
-    args.y = y;
-    conv3x3_winograd(args, ctx.pool);
+    conv3x3_winograd(winograd_args(g, plan.batch, plan.out_c, x, w, b, y), ctx.pool);
     return;
   }
 
@@ -607,6 +614,15 @@ void sum_in_fixed_slices(ThreadPool* pool, int64_t units, int64_t slices, int64_
     for (int64_t i = 0; i < size; ++i) out[i] += part[static_cast<size_t>(i)];
 }
 
+// Whether dx is the mirrored convolution of dy (transposed_conv_params): at
+// stride 1 with one group, each padding within the kernel's extent.
+bool input_grad_is_mirrored_conv(const Conv2DParams& p) {
+  const int64_t extent_h = dilated_extent(p.dilation_h, p.kernel_h);
+  const int64_t extent_w = dilated_extent(p.dilation_w, p.kernel_w);
+  return p.stride_h == 1 && p.stride_w == 1 && p.groups == 1 && p.pad_top <= extent_h && p.pad_bottom <= extent_h &&
+         p.pad_left <= extent_w && p.pad_right <= extent_w;
+}
+
 // At stride 1 the input gradient is itself a convolution: dx = conv(dy, W'),
 // W'[ci][kh][kw][co] = W[co][KH-1-kh][KW-1-kw][ci], with the padding mirrored
 // (d*(K-1) - pad on each side) so that its output is the input's size. Its GEMM
@@ -619,24 +635,8 @@ void sum_in_fixed_slices(ThreadPool* pool, int64_t units, int64_t slices, int64_
 // extent (so the mirrored padding is not negative) and enough input channels
 // to fill a GEMM panel (Cin is the mirrored convolution's output width).
 bool input_grad_by_transposed_conv(const Conv2DParams& p, const ConvPlan& plan) {
-  const int64_t extent_h = dilated_extent(p.dilation_h, p.kernel_h);
-  const int64_t extent_w = dilated_extent(p.dilation_w, p.kernel_w);
-  return p.stride_h == 1 && p.stride_w == 1 && p.groups == 1 && !plan.pointwise && !plan.depthwise &&
-         p.out_channels <= kTransposedInputGradMaxOutChannels && p.in_channels >= gemm_f32_panel_width() &&
-         p.pad_top <= extent_h && p.pad_bottom <= extent_h && p.pad_left <= extent_w && p.pad_right <= extent_w;
-}
-
-// The input gradient of a 3x3 stride-1 convolution whose mirrored convolution
-// (padding 2 - pad, so each padding at most 2) suits Winograd's method.
-bool input_grad_by_winograd(const Conv2DParams& p, const ConvPlan& plan) {
-  if (plan.depthwise || p.pad_top > 2 || p.pad_bottom > 2 || p.pad_left > 2 || p.pad_right > 2) return false;
-  ConvGeometry mirrored = plan.geo;
-  mirrored.in_h = plan.geo.out_h;
-  mirrored.in_w = plan.geo.out_w;
-  mirrored.in_c = plan.out_c;
-  mirrored.out_h = plan.geo.in_h;
-  mirrored.out_w = plan.geo.in_w;
-  return winograd_applies(mirrored, plan.batch, p.in_channels);
+  return input_grad_is_mirrored_conv(p) && !plan.pointwise && !plan.depthwise &&
+         p.out_channels <= kTransposedInputGradMaxOutChannels && p.in_channels >= gemm_f32_panel_width();
 }
 
 // The settings of that mirrored convolution (from dy, Cout channels, to dx, Cin).
@@ -656,13 +656,11 @@ Conv2DParams transposed_conv_params(const Conv2DParams& p) {
   return t;
 }
 
-// dx += conv(dy, W') by bands of dx rows (see input_grad_by_transposed_conv).
-// Bands write disjoint rows of dx, and every element is one GEMM's sum, so the
-// result does not depend on the pool.
-void input_grad_transposed(const Conv2DParams& p, const Tensor& weight, const Tensor& dy, float* dx,
-                           ThreadPool* pool) {
-  const Conv2DParams tp = transposed_conv_params(p);
-  const ConvPlan plan = make_plan(tp, dy.shape());
+// dx += conv(dy, W') by bands of dx rows (see input_grad_by_transposed_conv),
+// `plan` being that mirrored convolution's. Bands write disjoint rows of dx,
+// and every element is one GEMM's sum, so the result does not depend on the pool.
+void input_grad_transposed(const Conv2DParams& p, const ConvPlan& plan, const Tensor& weight, const Tensor& dy,
+                           float* dx, ThreadPool* pool) {
   const ConvGeometry& g = plan.geo;  // input dy [N, OH, OW, Cout], output dx [N, H, W, Cin]
   const int64_t cout = p.out_channels, cin = p.in_channels;
   const int64_t taps = int64_t{p.kernel_h} * p.kernel_w, k = taps * cout;
@@ -773,28 +771,20 @@ void Conv2D::backward(const OpContext& ctx, std::span<const Tensor* const> input
     return;
   }
 
-  // ---- input, at stride 1: a convolution of dy, by Winograd's method where it
-  // pays (see input_grad_by_winograd), else with few output channels as a GEMM
-  // (see input_grad_by_transposed_conv).
-  if (input_grad && input_grad_by_winograd(p_, plan)) {
-    Winograd3x3Args args;
-    args.batch = plan.batch;
-    args.in_h = g.out_h;
-    args.in_w = g.out_w;
-    args.in_c = plan.out_c;
-    args.out_h = g.in_h;
-    args.out_w = g.in_w;
-    args.out_c = g.in_c;
-    args.pad_top = 2 - p_.pad_top;
-    args.pad_left = 2 - p_.pad_left;
-    args.x = dy;
-    args.weight = weight.data();
-    args.y = input_grad->data();
+  // ---- input, at stride 1: a convolution of dy, by Winograd's method where
+  // the mirrored convolution suits it (its weight is W rotated, which the
+  // Winograd transform takes as it is stored), else with few output channels
+  // as a GEMM (see input_grad_by_transposed_conv).
+  const bool mirrored_conv = input_grad && input_grad_is_mirrored_conv(p_);
+  const ConvPlan mirrored = mirrored_conv ? make_plan(transposed_conv_params(p_), output_grad.shape()) : ConvPlan{};
+  if (mirrored_conv && winograd_applies(mirrored.geo, plan.batch, p_.in_channels)) {
+    Winograd3x3Args args =
+        winograd_args(mirrored.geo, plan.batch, p_.in_channels, dy, weight.data(), nullptr, input_grad->data());
     args.accumulate = true;
     args.flipped = true;
     conv3x3_winograd(args, ctx.pool);
-  } else if (input_grad && input_grad_by_transposed_conv(p_, plan)) {
-    input_grad_transposed(p_, weight, output_grad, input_grad->data(), ctx.pool);
+  } else if (mirrored_conv && input_grad_by_transposed_conv(p_, plan)) {
+    input_grad_transposed(p_, mirrored, weight, output_grad, input_grad->data(), ctx.pool);
   } else if (input_grad) {
     // ---- input otherwise: per band, dcol_g = dy_g * W_g, then col2im onto dx. Bands
     // b and b+2 never touch the same input rows, so even bands run in parallel, then odd.
