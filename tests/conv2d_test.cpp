@@ -541,6 +541,19 @@ Case axis_case(Shape x, int64_t cout, int kh, int kw, int sh, int sw, int dh, in
   return {p, x};
 }
 
+// Each case against direct loops on one thread and on two, then bitwise the
+// same on 1, 2 and 3 threads (dx given a prior value to add to when prior_dx).
+void check_route_cases(const std::vector<Case>& cases, uint64_t seed, bool prior_dx) {
+  std::mt19937_64 rng(seed);
+  nl::ThreadPool two(2);
+  for (const Case& c : cases) {
+    INFO(describe(c.params, c.input));
+    compare_with_reference(c, rng, nullptr);
+    compare_with_reference(c, rng, &two);
+    require_same_bits_on_any_pool(c, rng, prior_dx);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches direct loops, on any pool", "[conv2d]") {
@@ -554,14 +567,7 @@ TEST_CASE("conv2d: the stride-1 input gradient by the flipped weight matches dir
   add(Shape{2, 12, 7, 40}, 1, 3, 1, 2, 1, 4, 0, 0, 0);       // dilated rows only, one output channel
   add(Shape{1, 48, 40, 40}, 32, 3, 3, 1, 1, 2, 1, 0, 2);     // several bands of dx rows
   add(Shape{1, 6, 6, 40}, 16, 1, 1, 1, 1, 1, 1, 1, 1);       // padding beyond the extent: the direct route
-  std::mt19937_64 rng(17);
-  nl::ThreadPool two(2);
-  for (const Case& c : cases) {
-    INFO(describe(c.params, c.input));
-    compare_with_reference(c, rng, nullptr);
-    compare_with_reference(c, rng, &two);
-    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/true);
-  }
+  check_route_cases(cases, 17, /*prior_dx=*/true);
 }
 
 // With one group and no horizontal dilation, and a kernel row of at least 64
@@ -583,14 +589,7 @@ TEST_CASE("conv2d: the indirect route (kernel rows read in place) matches direct
   add(Shape{1, 11, 9, 32}, 16, 2, 5, 2, 3, 2, 1, 3, 4, 0, 2, true);     // strides, vertical dilation, uneven pads
   add(Shape{2, 6, 5, 24}, 8, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4, false);      // rows wholly above, below and beside
   add(Shape{1, 9, 10, 40}, 12, 3, 3, 1, 1, 1, 2, 1, 2, 1, 2, true);     // dilated across: unfolded instead
-  std::mt19937_64 rng(23);
-  nl::ThreadPool two(2);
-  for (const Case& c : cases) {
-    INFO(describe(c.params, c.input));
-    compare_with_reference(c, rng, nullptr);
-    compare_with_reference(c, rng, &two);
-    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/false);
-  }
+  check_route_cases(cases, 23, /*prior_dx=*/false);
 }
 
 // A 3x3 stride-1 convolution of one group with at least 16 input and output
@@ -613,14 +612,7 @@ TEST_CASE("conv2d: the 3x3 stride-1 route by Winograd's method matches direct lo
   add(Shape{1, 22, 22, 17}, 16, 2, 2, 2, 2, true);   // padding 2: 24x24 outputs
   add(Shape{1, 25, 26, 20}, 17, 2, 0, 0, 1, true);   // uneven padding: 25x25 outputs
   add(Shape{4, 30, 30, 16}, 16, 1, 1, 1, 1, false);  // 900 tiles: several blocks
-  std::mt19937_64 rng(29);
-  nl::ThreadPool two(2);
-  for (const Case& c : cases) {
-    INFO(describe(c.params, c.input));
-    compare_with_reference(c, rng, nullptr);
-    compare_with_reference(c, rng, &two);
-    require_same_bits_on_any_pool(c, rng, /*prior_dx=*/true);
-  }
+  check_route_cases(cases, 29, /*prior_dx=*/true);
 }
 
 // ---- 5. im2col / col2im -----------------------------------------------------------
