@@ -435,6 +435,58 @@ TEST_CASE("XNNPACK folds ReLU and Clip into their producers when asked", "[xnnpa
   }
 }
 
+TEST_CASE("XNNPACK splits a convolution with a large weight into slices of output channels", "[xnnpack]") {
+  // Each slice's weight stays under 512 KB: 3x3x256 floats (9 KB) per output
+  // channel gives slices of 48, so 72 channels run as 48 + 24; 1x1x1536 (6 KB)
+  // gives 80, so 100 run as 80 + 20. The last slice is partial in both.
+  struct SlicedCase {
+    const char* what;
+    nl::Conv2DParams params;
+    nl::Shape input;
+    const char* route;
+  };
+  nl::Conv2DParams pointwise = conv(1536, 100, 1, 2);
+  pointwise.has_bias = false;
+  const SlicedCase cases[] = {
+      {"3x3 256 -> 72, bias", conv(256, 72, 3), nl::Shape{1, 6, 5, 256}, "in 2 slices of 48 output channels"},
+      {"1x1 stride 2 1536 -> 100, no bias", pointwise, nl::Shape{1, 7, 7, 1536}, "in 2 slices of 80 output channels"},
+  };
+  for (const SlicedCase& c : cases) {
+    for (int threads : {1, 2}) {
+      DYNAMIC_SECTION(c.what << ", " << threads << " thread(s)") {
+        nl::Graph g;
+        const int id = single_op_graph(g, c.input, nl::Conv2D::create(c.params));
+        auto backend = nl::XnnpackForward::create(g);
+        REQUIRE(backend.ok());
+        CHECK(backend.value()->describe().find(c.route) != std::string::npos);
+        check_against_builtin(g, 2, {id}, threads);
+      }
+    }
+  }
+  SECTION("a ReLU folded into the slices clamps every one of them") {
+    nl::Graph g;
+    REQUIRE(g.set_input("x", nl::Shape{1, 6, 5, 256}).ok());
+    const int id = add_node(g, "conv", nl::Conv2D::create(conv(256, 72, 3)), {0});
+    const int relu = add_node(g, "relu", nl::ReLU::create(), {id});
+    add_node(g, "pool", nl::GlobalAvgPool::create(), {relu});  // so the conv is not the output
+    std::mt19937 rng(5);
+    randomize_params(g, rng);
+    nl::Tensor x(nl::Shape{2, 6, 5, 256});
+    fill_uniform(x, rng);
+    nl::Executor builtin(&g), fused(&g);
+    auto backend = nl::XnnpackForward::create(g, {.threads = 2, .fuse_activations = true});
+    REQUIRE(backend.ok());
+    INFO(backend.value()->describe());
+    REQUIRE(backend.value()->describe().find("relu ReLU: fused into 'conv'") != std::string::npos);
+    fused.set_forward_backend(backend.value().get());
+    REQUIRE(builtin.forward(x).ok());
+    REQUIRE(fused.forward(x).ok());
+    // The conv's value is now its ReLU's output, in both slices.
+    CHECK(relative_difference(builtin.value(relu), fused.value(id)).relative <= 1e-4);
+    CHECK(relative_difference(builtin.value(relu), fused.value(relu)).relative <= 1e-4);
+  }
+}
+
 TEST_CASE("XNNPACK uses the weights packed at creation until repack()", "[xnnpack]") {
   nl::Graph g;
   const int id = single_op_graph(g, nl::Shape{1, 6, 6, 4}, nl::Conv2D::create(conv(4, 5, 3)));
