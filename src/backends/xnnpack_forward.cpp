@@ -544,12 +544,8 @@ bool XnnpackForward::forward_node(const OpContext& ctx, int node, std::span<cons
       if (plan.setup(plan.ops[k].get(), k, inputs, output, pool) != xnn_status_success) return false;
     plan.last_setup = key;
   }
-  for (const OperatorPtr& op : plan.ops) {
-    if (xnn_run_operator(op.get(), pool) != xnn_status_success) {
-      output.zero();  // let the op start from the zeroed output it expects
-      return false;
-    }
-  }
+  for (const OperatorPtr& op : plan.ops)
+    if (xnn_run_operator(op.get(), pool) != xnn_status_success) return false;
   return true;
 }
 

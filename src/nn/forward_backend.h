@@ -14,9 +14,10 @@ class ForwardBackend {
  public:
   virtual ~ForwardBackend() = default;
 
-  // Computes node `node`'s value into `output` (already sized and zeroed by the
-  // executor) from its input values, and returns true; or returns false, leaving
-  // `output` zeroed, to let the node's op compute it.
+  // Computes node `node`'s value into `output` (already sized by the executor;
+  // its contents are unspecified, as for Op::forward) from its input values,
+  // and returns true; or returns false to let the node's op compute it, which
+  // writes every element whatever the backend left there.
   virtual bool forward_node(const OpContext& ctx, int node, std::span<const Tensor* const> inputs,
                             Tensor& output) = 0;
 
