@@ -436,29 +436,38 @@ TEST_CASE("XNNPACK folds ReLU and Clip into their producers when asked", "[xnnpa
 }
 
 TEST_CASE("XNNPACK splits a convolution with a large weight into slices of output channels", "[xnnpack]") {
-  // Each slice's weight stays under 512 KB: 3x3x256 floats (9 KB) per output
-  // channel gives slices of 48, so 72 channels run as 48 + 24; 1x1x1536 (6 KB)
-  // gives 80, so 100 run as 80 + 20. The last slice is partial in both.
+  // Each slice's weight stays under 512 KB, in multiples of 16 channels: 3x3x256
+  // floats (9 KB) per output channel gives slices of 48, so 72 channels run as
+  // 48 + 24 and 256 as 5 x 48 + 16; 1x1x1536 (6 KB) gives 80, so 100 run as
+  // 80 + 20. With 2 threads the slices run side by side, and 256 channels are
+  // cut into 8 equal slices of 32 instead (72 and 100 have no even split).
   struct SlicedCase {
     const char* what;
     nl::Conv2DParams params;
     nl::Shape input;
-    const char* route;
+    const char* route_1_thread;
+    const char* route_2_threads;
   };
   nl::Conv2DParams pointwise = conv(1536, 100, 1, 2);
   pointwise.has_bias = false;
   const SlicedCase cases[] = {
-      {"3x3 256 -> 72, bias", conv(256, 72, 3), nl::Shape{1, 6, 5, 256}, "in 2 slices of 48 output channels"},
-      {"1x1 stride 2 1536 -> 100, no bias", pointwise, nl::Shape{1, 7, 7, 1536}, "in 2 slices of 80 output channels"},
+      {"3x3 256 -> 72, bias", conv(256, 72, 3), nl::Shape{1, 6, 5, 256}, "in 2 slices of 48 output channels",
+       "in 2 slices of 48 output channels"},
+      {"3x3 256 -> 256", conv(256, 256, 3), nl::Shape{1, 4, 3, 256}, "in 6 slices of 48 output channels",
+       "in 8 slices of 32 output channels"},
+      {"1x1 stride 2 1536 -> 100, no bias", pointwise, nl::Shape{1, 7, 7, 1536}, "in 2 slices of 80 output channels",
+       "in 2 slices of 80 output channels"},
   };
   for (const SlicedCase& c : cases) {
     for (int threads : {1, 2}) {
       DYNAMIC_SECTION(c.what << ", " << threads << " thread(s)") {
         nl::Graph g;
         const int id = single_op_graph(g, c.input, nl::Conv2D::create(c.params));
-        auto backend = nl::XnnpackForward::create(g);
+        auto backend = nl::XnnpackForward::create(g, {.threads = threads});
         REQUIRE(backend.ok());
-        CHECK(backend.value()->describe().find(c.route) != std::string::npos);
+        INFO(backend.value()->describe());
+        CHECK(backend.value()->describe().find(threads == 1 ? c.route_1_thread : c.route_2_threads) !=
+              std::string::npos);
         check_against_builtin(g, 2, {id}, threads);
       }
     }

@@ -12,6 +12,7 @@
 #include <pthreadpool.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <map>
@@ -87,7 +88,10 @@ struct XnnpackForward::NodePlan {
   enum class Kind { kDeclined, kOperator, kCopyOfInput };
   Kind kind = Kind::kDeclined;
   std::string route;  // for describe(): what runs the node, or why XNNPACK does not
-  std::vector<OperatorPtr> ops;  // run in order; each writes its own part of the output
+  std::vector<OperatorPtr> ops;  // each writes its own part of the output
+  // The ops run one per thread at once, each on one thread (set up without the
+  // pool), instead of one after another, each over the whole pool.
+  bool parts_in_parallel = false;
   Shape input_shape;  // the shape the operators were built for (batch dimension ignored)
   using Setup =
       std::function<xnn_status(xnn_operator_t, size_t part, std::span<const Tensor* const>, Tensor&, pthreadpool_t)>;
@@ -155,16 +159,27 @@ void adopt(Plan* plan, const std::string& what, ClampedCreate create, SingleSetu
 // 7 tiles) took 4.4 ms in the model. Split into slices of output channels whose
 // weight stays in L2, each slice's weight is read from memory once and the
 // input (small for such layers) once per slice. The bound is a quarter of this
-// machine's 2 MB L2 (measured best at 0.5-1 MB; 256 and 512 KB alike).
+// machine's 2 MB L2 (measured: 0.25-1 MB alike).
+//
+// With several threads the slices run side by side, each on one thread: over
+// the whole pool, XNNPACK would split each slice by pixels, and both threads
+// would read all of its weight.
 constexpr size_t kSliceWeightBytes = 512 * 1024;
 constexpr size_t kSliceChannelMultiple = 16;  // XNNPACK's widest f32 tile (AVX-512)
 
-// Output channels per slice for a one-group convolution (all of them if its weight fits).
-size_t conv_slice_channels(size_t out_channels, size_t weight_floats_per_channel) {
-  const size_t bytes_per_channel = weight_floats_per_channel * sizeof(float);
+// Output channels per slice of a one-group convolution: all of them if their
+// weight fits kSliceWeightBytes; else a multiple of kSliceChannelMultiple
+// that fits, the largest one; with several threads, the largest that cuts the
+// channels into equal slices, as many as a multiple of `threads`, if one does,
+// so the threads' shares are equal.
+size_t conv_slice_channels(size_t out_channels, size_t bytes_per_channel, int threads) {
   if (out_channels * bytes_per_channel <= kSliceWeightBytes) return out_channels;
-  const size_t fit = kSliceWeightBytes / bytes_per_channel / kSliceChannelMultiple * kSliceChannelMultiple;
-  return std::max(fit, kSliceChannelMultiple);
+  const size_t units = (out_channels + kSliceChannelMultiple - 1) / kSliceChannelMultiple;
+  const size_t most = std::max<size_t>(1, kSliceWeightBytes / (kSliceChannelMultiple * bytes_per_channel));
+  const size_t share = static_cast<size_t>(threads);
+  for (size_t u = most; share > 1 && u >= 1; --u)
+    if (units % u == 0 && (units / u) % share == 0) return u * kSliceChannelMultiple;
+  return most * kSliceChannelMultiple;
 }
 
 // Conv2D: weights [Cout][KH][KW][Cin/groups] are exactly XNNPACK's grouped
@@ -173,7 +188,7 @@ size_t conv_slice_channels(size_t out_channels, size_t weight_floats_per_channel
 // channels: operator k reads weight rows and bias from channel k * slice and
 // writes output channels from there on, with the full channel count as the
 // output's pixel stride.
-void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
+void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, int threads, Plan* plan) {
   const auto& conv = static_cast<const Conv2D&>(*node.op);
   const Conv2DParams& p = conv.settings();
   const Shape& x = in_shapes[0];
@@ -187,7 +202,8 @@ void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* pl
   const size_t group_out = static_cast<size_t>(p.out_channels / p.groups);
   const size_t cin = static_cast<size_t>(p.in_channels), cout = static_cast<size_t>(p.out_channels);
   const size_t weight_per_channel = static_cast<size_t>(p.kernel_h) * static_cast<size_t>(p.kernel_w) * group_in;
-  const size_t slice = p.groups == 1 ? conv_slice_channels(cout, weight_per_channel) : group_out;
+  const size_t slice =
+      p.groups == 1 ? conv_slice_channels(cout, weight_per_channel * sizeof(float), threads) : group_out;
   const size_t parts = (group_out + slice - 1) / slice;
   PartCreate create = [=](size_t part, float lo, float hi, xnn_operator_t* op) {
     const size_t first = part * slice, count = std::min(slice, group_out - first);
@@ -208,9 +224,9 @@ void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, Plan* pl
                                                         static_cast<size_t>(s.w()), in[0]->data(),
                                                         out.data() + part * slice, pool);
               });
+  plan->parts_in_parallel = parts > 1;
 }
 
-// Dense: weight [Out][In] is XNNPACK's default (non-transposed) layout.
 void plan_dense(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
   const auto& dense = static_cast<const Dense&>(*node.op);
   if (in_shapes[0].rank() != 2) {
@@ -398,7 +414,6 @@ using Planner = void (*)(const Node&, const std::vector<Shape>&, Plan*);
 
 const std::map<std::string, Planner>& planners() {
   static const std::map<std::string, Planner> table = {
-      {"Conv2D", plan_conv2d},
       {"Dense", plan_dense},
       {"MaxPool2D", plan_max_pool2d},
       {"AvgPool2D", plan_avg_pool2d},
@@ -502,7 +517,9 @@ Status XnnpackForward::plan_all() {
     }
 
     auto found = planners().find(node.op->type());
-    if (found == planners().end()) {
+    if (node.op->type() == "Conv2D") {  // the one planner that depends on the thread count
+      plan_conv2d(node, in_shapes, options_.threads, plan.get());
+    } else if (found == planners().end()) {
       plan->route = "built-in (no XNNPACK operator for " + node.op->type() + ")";
     } else {
       found->second(node, in_shapes, plan.get());
@@ -540,9 +557,20 @@ bool XnnpackForward::forward_node(const OpContext& ctx, int node, std::span<cons
   key.batch = inputs[0]->shape()[0];
   if (!(key == plan.last_setup)) {
     plan.last_setup = SetupKey{};  // unknown until setup succeeds
+    pthreadpool_t setup_pool = plan.parts_in_parallel ? nullptr : pool;  // see parts_in_parallel
     for (size_t k = 0; k < plan.ops.size(); ++k)
-      if (plan.setup(plan.ops[k].get(), k, inputs, output, pool) != xnn_status_success) return false;
+      if (plan.setup(plan.ops[k].get(), k, inputs, output, setup_pool) != xnn_status_success) return false;
     plan.last_setup = key;
+  }
+  if (plan.parts_in_parallel && pool) {
+    std::atomic<bool> failed{false};
+    pthreadpool_parallelize_1d(
+        pool,
+        [&](size_t k) {
+          if (xnn_run_operator(plan.ops[k].get(), nullptr) != xnn_status_success) failed = true;
+        },
+        plan.ops.size());
+    return !failed;
   }
   for (const OperatorPtr& op : plan.ops)
     if (xnn_run_operator(op.get(), pool) != xnn_status_success) return false;
