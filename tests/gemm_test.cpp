@@ -199,6 +199,15 @@ TEST_CASE("gemm kernels on default blocks with K past one block", "[gemm]") {
       }
     }
   }
+  // An unpacked A of over 1 MB met by at most 64 columns is streamed in K
+  // blocks of at most 1024: K = 2500 in three of 834, 834 and 832; N = 49
+  // leaves a partial panel. (A transposed A keeps the blocks of 256.)
+  for (const F32GemmKernel* kernel : runnable_kernels())
+    for (int combo = 0; combo < 4; ++combo) {
+      const Problem p(300, 49, 2500, false, combo & 1, combo & 2, 1, 950 + combo);
+      check_against_reference(p, p.run([&](const GemmArgs& g) { nl::gemm_f32_with_kernel(*kernel, g, nullptr); }),
+                              describe(*kernel, p));
+    }
 }
 
 TEST_CASE("gemm with an empty dimension", "[gemm]") {
@@ -229,7 +238,8 @@ TEST_CASE("gemm results are bit-identical for 1 and 2 threads", "[gemm]") {
   struct Shape {
     int64_t m, n, k;
   };
-  const Shape shapes[] = {{131, 67, 300}, {9, 600, 400}, {45, 37, 29}, {5, 5, 5}, {37, 1, 513}};
+  // (300 x 49 x 2500 streams A in K blocks of up to 1024.)
+  const Shape shapes[] = {{131, 67, 300}, {9, 600, 400}, {45, 37, 29}, {5, 5, 5}, {37, 1, 513}, {300, 49, 2500}};
   using Split = F32GemmTuning::Split;
   for (const F32GemmKernel* kernel : runnable_kernels()) {
     uint32_t seed = 1000;
