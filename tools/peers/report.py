@@ -379,9 +379,10 @@ def main():
       "actually mapped is recorded per result in the JSON (`blas`). PyTorch's convolutions go through oneDNN for "
       "batches above 1 and through im2col + BLAS for small single images, which is where the reference BLAS costs most.")
     w("- NeuronLens natively: `neuronlens-native` runs every op on the built-in kernels; `neuronlens-xnnpack` runs "
-      "the forward pass through Debian's XNNPACK (ReLUs fused for `forward_*`, not fused for `grad_b1`) and the "
-      "backward pass through the ops (pthreadpool's spinning workers are sent to sleep first, so they leave the "
-      "cores to the ops). The training step uses the built-in kernels only.")
+      "the forward pass through Debian's XNNPACK (ReLUs fused for `forward_*`, not fused for `grad_b1`; a "
+      "convolution whose weight is over 512 KB runs as slices of its output channels, side by side with 2 threads) "
+      "and the backward pass through the ops (pthreadpool's spinning workers are sent to sleep first, so they leave "
+      "the cores to the ops). The training step uses the built-in kernels only.")
     w("- ResNet-18 runs at batch 1 by default (`--resnet-batch64` adds batch 64 and its training step natively; "
       "the wasm build's fixed 1 GiB heap cannot hold its activations at batch 64).")
     w("- The machine may be shared: compare the load averages above. A median well above the minimum "
