@@ -81,8 +81,8 @@ struct SetupKey {
 };
 
 // How one node runs: `setup` binds each of its operators to this run's batch
-// and buffers, then xnn_run_operator computes them in turn; or the node copies
-// its input. Most nodes are one operator; a convolution with a large weight is
+// and buffers, then xnn_run_operator computes them (in turn, or side by side:
+// parts_in_parallel); or the node copies its input. Most nodes are one operator; a convolution with a large weight is
 // several, one per slice of its output channels (see plan_conv2d).
 struct XnnpackForward::NodePlan {
   enum class Kind { kDeclined, kOperator, kCopyOfInput };
@@ -227,6 +227,7 @@ void plan_conv2d(const Node& node, const std::vector<Shape>& in_shapes, int thre
   plan->parts_in_parallel = parts > 1;
 }
 
+// Dense: weight [Out][In] is XNNPACK's default (non-transposed) layout.
 void plan_dense(const Node& node, const std::vector<Shape>& in_shapes, Plan* plan) {
   const auto& dense = static_cast<const Dense&>(*node.op);
   if (in_shapes[0].rank() != 2) {
@@ -516,7 +517,7 @@ Status XnnpackForward::plan_all() {
       }
     }
 
-    auto found = planners().find(node.op->type());
+    const auto found = planners().find(node.op->type());
     if (node.op->type() == "Conv2D") {  // the one planner that depends on the thread count
       plan_conv2d(node, in_shapes, options_.threads, plan.get());
     } else if (found == planners().end()) {

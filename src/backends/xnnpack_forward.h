@@ -5,8 +5,9 @@
 // average pooling, global average pooling, ReLU, Add, ...), packing the node's
 // weights once, and declines every other node, which then runs through its own
 // Op::forward. A convolution whose weight outgrows the L2 cache becomes several
-// operators, one per slice of its output channels (see plan_conv2d). Plug it into an Executor with set_forward_backend(); backward
-// passes keep using the ops, on the values XNNPACK produced.
+// operators, one per slice of its output channels (see plan_conv2d). Plug it
+// into an Executor with set_forward_backend(); backward passes keep using the
+// ops, on the values XNNPACK produced.
 //
 //   auto xnn = XnnpackForward::create(graph, {.threads = 2});
 //   if (xnn.ok()) executor.set_forward_backend(xnn.value().get());
